@@ -1,0 +1,42 @@
+# imseStudio — the README's two commands and their parts. Every target installs what it needs first
+# (tools/install.sh is idempotent and takes seconds once the toolchain is there).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv/bin
+APE := $(VENV)/ape
+
+.PHONY: help install up compile abi test lint typecheck pytest gas clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+install: ## install the whole toolchain into the project (apt, .venv, node_modules, .tools)
+	@tools/install.sh
+
+up: install compile ## bring up the platform (for now: install + compile + ABI check; network and IPFS come next)
+	@$(APE) run abi check
+	@echo "Platform toolchain ready. The clique network and IPFS swarm join this command in the next issues."
+
+compile: install ## compile the contracts
+	@$(APE) compile
+
+abi: compile ## regenerate interfaces/*.json from the compiled contracts
+	@$(APE) run abi export
+
+lint: install ## ruff (lint + format check)
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+typecheck: install ## mypy on the imse package
+	$(VENV)/mypy
+
+pytest: install ## every pytest suite through ape (contracts, off-chain, toolchain, slither)
+	$(APE) test tests -p no:cacheprovider
+
+test: lint typecheck pytest ## run every check and test (the CI command)
+
+gas: install ## gas report of the contract tests
+	$(APE) test tests/contracts --gas
+
+clean: ## remove build outputs (keeps the toolchain)
+	rm -rf .build contracts/.cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IExecutionLog} from "./interfaces/IExecutionLog.sol";
+import {IMatchLedger} from "./interfaces/IMatchLedger.sol";
+import {IOrderBook} from "./interfaces/IOrderBook.sol";
+import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
+
+/// @title ExecutionLog
+/// @notice The shop floor's record of printing. See IExecutionLog.
+/// @dev No roles of its own: authority comes per twin from TwinRegistry (owner, operators).
+contract ExecutionLog is IExecutionLog {
+    IOrderBook private immutable _orderBook;
+    IMatchLedger private immutable _matchLedger;
+    ITwinRegistry private immutable _twinRegistry;
+
+    mapping(uint256 orderId => Task) private _tasks;
+
+    constructor(IOrderBook orderBook, IMatchLedger matchLedger, ITwinRegistry twinRegistry) {
+        _orderBook = orderBook;
+        _matchLedger = matchLedger;
+        _twinRegistry = twinRegistry;
+    }
+
+    /// @inheritdoc IExecutionLog
+    function assignOperator(uint256 orderId, address operator) external {
+        _requireStatus(orderId, IOrderBook.OrderStatus.Matched);
+        uint64 twinId = _matchLedger.getMatch(orderId).twinId;
+        address owner = _twinRegistry.getTwin(twinId).owner;
+        if (msg.sender != owner) revert ExecutionLogNotTwinOwner(orderId, twinId, msg.sender);
+        if (operator != owner && !_twinRegistry.isOperator(twinId, operator)) {
+            revert ExecutionLogNotTwinOperator(twinId, operator);
+        }
+        _tasks[orderId].operator = operator;
+        emit OperatorAssigned(orderId, twinId, operator);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function startTask(uint256 orderId) external {
+        _requireStatus(orderId, IOrderBook.OrderStatus.Matched);
+        uint64 twinId = _authorise(orderId);
+        uint40 nowTime = uint40(block.timestamp);
+        _tasks[orderId].startedAt = nowTime;
+        _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Printing);
+        emit TaskStarted(orderId, twinId, msg.sender, nowTime);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function finishTask(uint256 orderId) external {
+        _requireStatus(orderId, IOrderBook.OrderStatus.Printing);
+        uint64 twinId = _authorise(orderId);
+        Task storage task = _tasks[orderId];
+        uint40 nowTime = uint40(block.timestamp);
+        task.finishedAt = nowTime;
+        _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Printed);
+        emit TaskFinished(orderId, twinId, msg.sender, nowTime - task.startedAt);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function reportFault(uint256 orderId, uint16 reasonCode) external {
+        _requireStatus(orderId, IOrderBook.OrderStatus.Printing);
+        if (reasonCode == 0) revert ExecutionLogInvalidReason();
+        uint64 twinId = _authorise(orderId);
+        // The next match gets a fresh task; this attempt lives on in the events.
+        delete _tasks[orderId];
+        _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Rework);
+        emit FaultReported(orderId, twinId, msg.sender, reasonCode, _orderBook.getOrder(orderId).reworkCount);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function anchorTelemetry(uint256 orderId, bytes32 merkleRoot, string calldata cid, uint32 count) external {
+        IOrderBook.OrderStatus status = _orderBook.statusOf(orderId);
+        if (status != IOrderBook.OrderStatus.Printing && status != IOrderBook.OrderStatus.Printed) {
+            revert ExecutionLogInvalidOrderStatus(orderId, status);
+        }
+        if (merkleRoot == bytes32(0) || bytes(cid).length == 0 || count == 0) revert ExecutionLogInvalidAnchor();
+        uint64 twinId = _authorise(orderId);
+        Task storage task = _tasks[orderId];
+        uint16 index = task.anchors;
+        task.anchors = index + 1;
+        emit TelemetryAnchored(orderId, twinId, index, merkleRoot, cid, count);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function getTask(uint256 orderId) external view returns (Task memory) {
+        return _tasks[orderId];
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _requireStatus(uint256 orderId, IOrderBook.OrderStatus expected) private view {
+        IOrderBook.OrderStatus status = _orderBook.statusOf(orderId);
+        if (status != expected) revert ExecutionLogInvalidOrderStatus(orderId, status);
+    }
+
+    /// @dev The caller may run the order's task: the twin's owner, the assigned operator, or — while no operator
+    /// is assigned — any operator of the twin. Returns the matched twin.
+    function _authorise(uint256 orderId) private view returns (uint64 twinId) {
+        twinId = _matchLedger.getMatch(orderId).twinId;
+        if (msg.sender == _twinRegistry.getTwin(twinId).owner) return twinId;
+        address assigned = _tasks[orderId].operator;
+        // An operator revoked in TwinRegistry loses the task too.
+        if ((assigned != address(0) && assigned != msg.sender) || !_twinRegistry.isOperator(twinId, msg.sender)) {
+            revert ExecutionLogNotTaskOperator(orderId, msg.sender);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IMatchLedger} from "./interfaces/IMatchLedger.sol";
+import {IOrderBook} from "./interfaces/IOrderBook.sol";
+import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
+import {MatchConstraints} from "./libraries/MatchConstraints.sol";
+
+/// @title MatchLedger
+/// @notice Versioned matching rules, customer importance and on-chain-checked matches. See IMatchLedger.
+/// @dev Needs OrderBook's MATCH_WRITER_ROLE (granted at deploy).
+contract MatchLedger is IMatchLedger, AccessControl {
+    /// @inheritdoc IMatchLedger
+    bytes32 public constant MATCHER_ROLE = keccak256("MATCHER_ROLE");
+    /// @inheritdoc IMatchLedger
+    uint256 public constant MAX_BATCH_SIZE = 100;
+
+    IOrderBook private immutable _orderBook;
+    ITwinRegistry private immutable _twinRegistry;
+
+    uint32 private _ruleCount;
+    uint64 private _batchCount;
+    mapping(uint32 ruleId => uint32 latestVersion) private _latestRuleVersion;
+    mapping(uint32 ruleId => mapping(uint32 version => bytes32 specDigest)) private _ruleDigests;
+    mapping(address customer => uint8 importance) private _importance;
+    mapping(uint256 orderId => Match) private _matches;
+
+    /// @param admin The consortium admin (DEFAULT_ADMIN_ROLE), who grants MATCHER_ROLE.
+    constructor(address admin, IOrderBook orderBook, ITwinRegistry twinRegistry) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _orderBook = orderBook;
+        _twinRegistry = twinRegistry;
+    }
+
+    // ------------------------------------------------------------------ rules
+
+    /// @inheritdoc IMatchLedger
+    function registerRule(string calldata name, bytes32 specDigest, string calldata specCid)
+        external
+        onlyRole(MATCHER_ROLE)
+        returns (uint32 ruleId)
+    {
+        if (bytes(name).length == 0) revert MatchLedgerInvalidRule();
+        ruleId = ++_ruleCount;
+        _addVersion(ruleId, 1, name, specDigest, specCid);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function registerRuleVersion(uint32 ruleId, bytes32 specDigest, string calldata specCid)
+        external
+        onlyRole(MATCHER_ROLE)
+        returns (uint32 version)
+    {
+        uint32 latest = _latestRuleVersion[ruleId];
+        if (latest == 0) revert MatchLedgerRuleNotFound(ruleId);
+        version = latest + 1;
+        _addVersion(ruleId, version, "", specDigest, specCid);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function latestRuleVersion(uint32 ruleId) external view returns (uint32) {
+        return _latestRuleVersion[ruleId];
+    }
+
+    /// @inheritdoc IMatchLedger
+    function ruleSpecDigest(uint32 ruleId, uint32 version) external view returns (bytes32) {
+        return _ruleDigests[ruleId][version];
+    }
+
+    /// @inheritdoc IMatchLedger
+    function ruleCount() external view returns (uint32) {
+        return _ruleCount;
+    }
+
+    // ------------------------------------------------------------------ customers
+
+    /// @inheritdoc IMatchLedger
+    function setCustomerImportance(address customer, uint8 importance) external onlyRole(MATCHER_ROLE) {
+        _importance[customer] = importance;
+        emit CustomerImportanceSet(customer, importance, msg.sender);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function customerImportance(address customer) external view returns (uint8) {
+        return _importance[customer];
+    }
+
+    // ------------------------------------------------------------------ matches
+
+    /// @inheritdoc IMatchLedger
+    function publishMatches(bytes32 inputDigest, string calldata inputCid, MatchInput[] calldata matches)
+        external
+        onlyRole(MATCHER_ROLE)
+        returns (uint64 batchId)
+    {
+        uint256 count = matches.length;
+        if (count == 0 || count > MAX_BATCH_SIZE) revert MatchLedgerInvalidBatchSize(count, MAX_BATCH_SIZE);
+        batchId = ++_batchCount;
+        emit MatchBatchPublished(batchId, msg.sender, inputDigest, inputCid, count);
+        bool automatic;
+        for (uint256 i; i < count; ++i) {
+            MatchInput calldata m = matches[i];
+            automatic = automatic || m.ruleId != 0;
+            _checkRule(m.ruleId, m.ruleVersion);
+            _checkMatch(m.orderId, m.twinId);
+            // Invariant: an order has at most one match; Placed/Rework → Matched makes a second one in this or any
+            // later batch fail _checkMatch until the order is back in a pool.
+            _matches[m.orderId] = Match({
+                twinId: m.twinId,
+                ruleId: m.ruleId,
+                ruleVersion: m.ruleVersion,
+                plannedStart: m.plannedStart,
+                estimatedSeconds: m.estimatedSeconds,
+                matchedAt: uint40(block.timestamp),
+                batchId: batchId
+            });
+            _orderBook.setStatus(m.orderId, IOrderBook.OrderStatus.Matched);
+            emit OrderMatched(
+                m.orderId, m.twinId, batchId, m.ruleId, m.ruleVersion, m.plannedStart, m.estimatedSeconds, m.gcodeCid
+            );
+        }
+        // A rule-made decision must be re-playable: it needs the engine's input snapshot.
+        if (automatic && inputDigest == bytes32(0)) revert MatchLedgerMissingInputDigest();
+    }
+
+    /// @inheritdoc IMatchLedger
+    function unmatch(uint256 orderId) external onlyRole(MATCHER_ROLE) {
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        if (order.status != IOrderBook.OrderStatus.Matched) revert MatchLedgerOrderNotMatched(orderId, order.status);
+        uint64 twinId = _matches[orderId].twinId;
+        delete _matches[orderId];
+        _orderBook.setStatus(
+            orderId, order.reworkCount == 0 ? IOrderBook.OrderStatus.Placed : IOrderBook.OrderStatus.Rework
+        );
+        emit OrderUnmatched(orderId, twinId, msg.sender);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function getMatch(uint256 orderId) external view returns (Match memory) {
+        return _matches[orderId];
+    }
+
+    /// @inheritdoc IMatchLedger
+    function checkConstraints(MatchConstraints.Part calldata part, ITwinRegistry.Capability calldata capability)
+        external
+        pure
+        returns (MatchConstraints.Constraint)
+    {
+        return MatchConstraints.check(part, capability);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function batchCount() external view returns (uint64) {
+        return _batchCount;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _addVersion(uint32 ruleId, uint32 version, string memory name, bytes32 specDigest, string calldata cid)
+        private
+    {
+        if (specDigest == bytes32(0) || bytes(cid).length == 0) revert MatchLedgerInvalidRule();
+        _latestRuleVersion[ruleId] = version;
+        _ruleDigests[ruleId][version] = specDigest;
+        emit RuleRegistered(ruleId, version, name, specDigest, cid);
+    }
+
+    function _checkRule(uint32 ruleId, uint32 ruleVersion) private view {
+        if (ruleId == 0) {
+            if (ruleVersion != 0) revert MatchLedgerRuleVersionNotFound(0, ruleVersion);
+            return;
+        }
+        uint32 latest = _latestRuleVersion[ruleId];
+        if (latest == 0) revert MatchLedgerRuleNotFound(ruleId);
+        if (ruleVersion == 0 || ruleVersion > latest) revert MatchLedgerRuleVersionNotFound(ruleId, ruleVersion);
+    }
+
+    /// @dev The on-chain re-check: the order waits for a match, the twin is an available printer, and the part
+    /// passes every basic constraint on the twin's current capability.
+    function _checkMatch(uint256 orderId, uint64 twinId) private view {
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        if (order.status != IOrderBook.OrderStatus.Placed && order.status != IOrderBook.OrderStatus.Rework) {
+            revert MatchLedgerOrderNotMatchable(orderId, order.status);
+        }
+        ITwinRegistry.Twin memory twin = _twinRegistry.getTwin(twinId);
+        if (twin.kind != ITwinRegistry.TwinKind.Printer) revert MatchLedgerTwinNotPrinter(twinId, twin.kind);
+        if (twin.status != ITwinRegistry.TwinStatus.Available) revert MatchLedgerTwinNotAvailable(twinId, twin.status);
+        MatchConstraints.Constraint failed = MatchConstraints.check(
+            MatchConstraints.Part({
+                sizeU: order.sizeU,
+                sizeV: order.sizeV,
+                sizeW: order.sizeW,
+                material: order.material,
+                colour: order.colour,
+                accuracy: order.accuracy
+            }),
+            twin.capability
+        );
+        if (failed != MatchConstraints.Constraint.None) revert MatchLedgerConstraintViolated(orderId, twinId, failed);
+    }
+}

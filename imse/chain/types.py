@@ -1,0 +1,88 @@
+"""Python mirrors of the Solidity enums and constants (contracts/interfaces/*.sol).
+
+The values must equal the Solidity declaration order; tests/contracts/test_enums.py checks them against the ABI.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+CONTRACT_NAMES: tuple[str, ...] = ("TwinRegistry", "OrderBook", "MatchLedger", "ExecutionLog")
+"""The four deployable contracts of the platform, in deployment order."""
+
+CATALOGUE_SIZE = 64
+"""Material and colour codes are 0..63 (a twin's capability holds them as 64-bit masks)."""
+
+
+class TwinKind(IntEnum):
+    PRINTER = 0
+    LASER_ENGRAVER = 1
+    MATERIAL_SPOOL = 2
+    TOOL = 3
+    WORKER = 4
+
+
+class TwinStatus(IntEnum):
+    NONE = 0
+    AVAILABLE = 1
+    BUSY = 2
+    MAINTENANCE = 3
+    OFFLINE = 4
+    RETIRED = 5
+
+
+class CatalogueKind(IntEnum):
+    MATERIAL = 0
+    COLOUR = 1
+
+
+class OrderStatus(IntEnum):
+    NONE = 0
+    PLACED = 1
+    MATCHED = 2
+    PRINTING = 3
+    PRINTED = 4
+    REWORK = 5
+    CANCELLED = 6
+
+
+class Constraint(IntEnum):
+    """The first basic matching constraint a (part, printer) pair fails; NONE when it passes all of them."""
+
+    NONE = 0
+    FOOTPRINT = 1
+    HEIGHT = 2
+    MATERIAL = 3
+    COLOUR = 4
+    ACCURACY = 5
+
+
+class Mover(IntEnum):
+    """Who may make a move of the order status machine."""
+
+    CUSTOMER = 0
+    MATCH_WRITER = 1
+    EXECUTION_WRITER = 2
+
+
+def order_moves(rework_count: int) -> dict[tuple[OrderStatus, OrderStatus], Mover]:
+    """The order status machine: every allowed (from, to) move and who makes it.
+
+    Unmatching returns an order to the pool it came from: Rework once a fault has sent it back, else Placed.
+    """
+    back_to_pool = OrderStatus.PLACED if rework_count == 0 else OrderStatus.REWORK
+    return {
+        (OrderStatus.PLACED, OrderStatus.CANCELLED): Mover.CUSTOMER,
+        (OrderStatus.PLACED, OrderStatus.MATCHED): Mover.MATCH_WRITER,
+        (OrderStatus.REWORK, OrderStatus.MATCHED): Mover.MATCH_WRITER,
+        (OrderStatus.MATCHED, back_to_pool): Mover.MATCH_WRITER,
+        (OrderStatus.MATCHED, OrderStatus.PRINTING): Mover.EXECUTION_WRITER,
+        (OrderStatus.PRINTING, OrderStatus.PRINTED): Mover.EXECUTION_WRITER,
+        (OrderStatus.PRINTING, OrderStatus.REWORK): Mover.EXECUTION_WRITER,
+    }
+
+
+MAX_PRIORITY = 100
+REWORK_PRIORITY = 255
+MAX_CART_SIZE = 50
+MAX_BATCH_SIZE = 100

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Installs imseStudio's whole toolchain into the project (everything lands in git-ignored folders):
+#
+#   Debian packages   prusa-slicer                      (apt; the only system-wide step)
+#   .venv/            Python 3.11 venv with the package, ape, web3, slither, pytest, ...
+#   node_modules/     solcjs + OpenZeppelin contracts   (npm ci, from package-lock.json)
+#   .tools/solcx/     solc-v<X.Y.Z> -> tools/solc-shim.js (what ape-solidity / py-solc-x look for)
+#   .tools/bin/       geth v1.13.15 and kubo's ipfs, built through the Go module proxy
+#
+# Idempotent and fast on a second run: each step checks a stamp or a version first and skips when current.
+# Usage: tools/install.sh [--quiet]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# --- pinned versions (also pinned in ape-config.yaml and package.json; tests/test_toolchain.py checks they agree)
+GETH_VERSION="1.13.15"   # the last geth that seals clique blocks
+KUBO_VERSION="0.42.0"    # newest kubo whose module builds from the proxy (0.43 replaces go-libp2p by a fork)
+SOLC_VERSION="0.8.28"
+APT_PACKAGES=(prusa-slicer)
+
+TOOLS="$ROOT/.tools"
+VENV="$ROOT/.venv"
+QUIET="${1:-}"
+START=$(date +%s)
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+info() { [[ "$QUIET" == "--quiet" ]] || printf '    %s\n' "$*"; }
+die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
+sha() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@";
+  elif command -v sudo >/dev/null; then sudo "$@";
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+# ----------------------------------------------------------------------------------------------- apt
+install_apt() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then info "Debian packages present: ${APT_PACKAGES[*]}"; return; fi
+  step "Installing Debian packages: ${missing[*]} (a few minutes the first time)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ----------------------------------------------------------------------------------------------- python
+find_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    [[ -n "$candidate" ]] || continue
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+  die "Python 3.11 not found (set PYTHON=/path/to/python3.11)"
+}
+
+install_python() {
+  local stamp="$VENV/.imse-stamp" want
+  want="$(sha pyproject.toml)"
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    info "Python venv current (.venv)"
+  else
+    step "Installing Python packages into .venv (about a minute the first time)"
+    [[ -x "$VENV/bin/python" ]] || "$(find_python)" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >"$VENV/pip.log" 2>&1 || { cat "$VENV/pip.log"; die "pip failed"; }
+    "$VENV/bin/python" -m pip install -q -e ".[dev]" >"$VENV/pip.log" 2>&1 || { cat "$VENV/pip.log"; die "pip failed"; }
+    echo "$want" >"$stamp"
+  fi
+  # Every Python of the venv (ape, pytest, scripts) finds the project-local compiler and ape data folder without
+  # an activated shell: a .pth line runs at interpreter start-up. Explicit environment variables still win.
+  local site
+  site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  cat >"$site/imse_toolchain.pth" <<EOF
+import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$TOOLS/solcx"); os.environ.setdefault("APE_DATA_FOLDER", "$ROOT/.ape-data"); os.environ.setdefault("IMSE_TOOLS_BIN", "$TOOLS/bin")
+EOF
+}
+
+# ----------------------------------------------------------------------------------------------- node
+install_node() {
+  command -v npm >/dev/null || die "npm not found (install Node.js 18+)"
+  local stamp="node_modules/.imse-stamp" want
+  want="$(sha package.json package-lock.json)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    info "npm packages current (node_modules)"
+  else
+    step "Installing npm packages (solc $SOLC_VERSION, OpenZeppelin)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+  fi
+  mkdir -p "$TOOLS/solcx"
+  chmod +x tools/solc-shim.js
+  ln -sfn "$ROOT/tools/solc-shim.js" "$TOOLS/solcx/solc-v$SOLC_VERSION"
+  "$TOOLS/solcx/solc-v$SOLC_VERSION" --version | grep -q "$SOLC_VERSION+commit" ||
+    die "solc shim does not report $SOLC_VERSION"
+  info "solc shim: $("$TOOLS/solcx/solc-v$SOLC_VERSION" --version | tail -1)"
+}
+
+# ----------------------------------------------------------------------------------------------- go
+install_geth() {
+  if "$TOOLS/bin/geth" version 2>/dev/null | grep -q "^Version: $GETH_VERSION-stable"; then
+    info "geth $GETH_VERSION present"; return
+  fi
+  command -v go >/dev/null || die "go not found (needed to build geth)"
+  step "Building geth v$GETH_VERSION with the Go module proxy (about 3-5 minutes)"
+  # -checklinkname=0: geth 1.13 depends on fjl/memsize, which links runtime internals that Go >= 1.23 hides.
+  GOBIN="$TOOLS/bin" go install -ldflags=-checklinkname=0 "github.com/ethereum/go-ethereum/cmd/geth@v$GETH_VERSION"
+  "$TOOLS/bin/geth" version | grep -q "^Version: $GETH_VERSION-stable" || die "built geth is not $GETH_VERSION"
+}
+
+install_kubo() {
+  if "$TOOLS/bin/ipfs" version 2>/dev/null | grep -qx "ipfs version $KUBO_VERSION"; then
+    info "kubo $KUBO_VERSION present"; return
+  fi
+  command -v go >/dev/null || die "go not found (needed to build kubo)"
+  step "Building kubo v$KUBO_VERSION with the Go module proxy (about 5-8 minutes)"
+  # kubo's go.mod has exclude directives, which `go install pkg@version` refuses: build inside the module instead.
+  local dir
+  dir="$(go mod download -json "github.com/ipfs/kubo@v$KUBO_VERSION" |
+    "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  (cd "$dir" && go build -trimpath -o "$TOOLS/bin/ipfs" ./cmd/ipfs)
+  "$TOOLS/bin/ipfs" version | grep -qx "ipfs version $KUBO_VERSION" || die "built ipfs is not $KUBO_VERSION"
+}
+
+# ----------------------------------------------------------------------------------------------- main
+mkdir -p "$TOOLS/bin"
+install_apt
+install_python
+install_node
+install_geth
+install_kubo
+info "geth: $("$TOOLS/bin/geth" version | sed -n 's/^Version: //p'), ipfs: $("$TOOLS/bin/ipfs" version | cut -d' ' -f3)," \
+  "prusa-slicer: $(dpkg-query -W -f='${Version}' prusa-slicer)"
+step "Toolchain ready in $(($(date +%s) - START)) s"
