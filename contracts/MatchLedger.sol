@@ -19,8 +19,9 @@ contract MatchLedger is IMatchLedger, AccessControl {
     IOrderBook private immutable _orderBook;
     ITwinRegistry private immutable _twinRegistry;
 
-    uint32 private _ruleCount;
-    uint64 private _batchCount;
+    /// @dev Ids the next rule and batch get; start at 1 and are never zero (see OrderBook._nextOrderId).
+    uint32 private _nextRuleId = 1;
+    uint64 private _nextBatchId = 1;
     mapping(uint32 ruleId => uint32 latestVersion) private _latestRuleVersion;
     mapping(uint32 ruleId => mapping(uint32 version => bytes32 specDigest)) private _ruleDigests;
     mapping(address customer => uint8 importance) private _importance;
@@ -42,7 +43,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
         returns (uint32 ruleId)
     {
         if (bytes(name).length == 0) revert MatchLedgerInvalidRule();
-        ruleId = ++_ruleCount;
+        ruleId = _nextRuleId++;
         _addVersion(ruleId, 1, name, specDigest, specCid);
     }
 
@@ -70,7 +71,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
 
     /// @inheritdoc IMatchLedger
     function ruleCount() external view returns (uint32) {
-        return _ruleCount;
+        return _nextRuleId - 1;
     }
 
     // ------------------------------------------------------------------ customers
@@ -96,7 +97,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
     {
         uint256 count = matches.length;
         if (count == 0 || count > MAX_BATCH_SIZE) revert MatchLedgerInvalidBatchSize(count, MAX_BATCH_SIZE);
-        batchId = ++_batchCount;
+        batchId = _nextBatchId++;
         emit MatchBatchPublished(batchId, msg.sender, inputDigest, inputCid, count);
         bool automatic;
         for (uint256 i; i < count; ++i) {
@@ -152,7 +153,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
 
     /// @inheritdoc IMatchLedger
     function batchCount() external view returns (uint64) {
-        return _batchCount;
+        return _nextBatchId - 1;
     }
 
     // ------------------------------------------------------------------ internals

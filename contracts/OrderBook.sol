@@ -20,7 +20,9 @@ contract OrderBook is IOrderBook, AccessControl {
     uint256 public constant MAX_CART_SIZE = 50;
 
     ITwinRegistry private immutable _twinRegistry;
-    uint256 private _orderCount;
+    /// @dev Id the next order gets. Starts at 1 (ids start at 1) and is never zero, so no order pays for turning
+    /// a zero slot non-zero (20k gas) — the first order costs what every other one does.
+    uint256 private _nextOrderId = 1;
     mapping(uint256 orderId => Order) private _orders;
 
     /// @param admin The consortium admin (DEFAULT_ADMIN_ROLE), who grants the writer roles at deploy.
@@ -35,9 +37,9 @@ contract OrderBook is IOrderBook, AccessControl {
     /// @inheritdoc IOrderBook
     function placeOrder(OrderRequest calldata request) external returns (uint256 orderId) {
         (uint64 materials, uint64 colours) = _twinRegistry.catalogueMasks();
-        orderId = _orderCount + 1;
+        orderId = _nextOrderId;
         _place(orderId, 0, request, materials, colours);
-        _orderCount = orderId;
+        _nextOrderId = orderId + 1;
     }
 
     /// @inheritdoc IOrderBook
@@ -46,11 +48,11 @@ contract OrderBook is IOrderBook, AccessControl {
         if (count == 0 || count > MAX_CART_SIZE) revert OrderBookInvalidCartSize(count, MAX_CART_SIZE);
         // One catalogue read and one counter write for the whole cart.
         (uint64 materials, uint64 colours) = _twinRegistry.catalogueMasks();
-        firstOrderId = _orderCount + 1;
+        firstOrderId = _nextOrderId;
         for (uint256 i; i < count; ++i) {
             _place(firstOrderId + i, i, requests[i], materials, colours);
         }
-        _orderCount = firstOrderId + count - 1;
+        _nextOrderId = firstOrderId + count;
     }
 
     /// @inheritdoc IOrderBook
@@ -93,7 +95,7 @@ contract OrderBook is IOrderBook, AccessControl {
 
     /// @inheritdoc IOrderBook
     function orderCount() external view returns (uint256) {
-        return _orderCount;
+        return _nextOrderId - 1;
     }
 
     /// @inheritdoc IOrderBook

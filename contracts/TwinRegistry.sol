@@ -14,7 +14,8 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
 
     uint64 private _materialMask;
     uint64 private _colourMask;
-    uint256 private _twinCount;
+    /// @dev Id the next twin gets; starts at 1 and is never zero (see OrderBook._nextOrderId).
+    uint256 private _nextTwinId = 1;
     mapping(uint256 twinId => Twin) private _twins;
     mapping(uint256 twinId => mapping(address account => bool)) private _operators;
 
@@ -63,7 +64,7 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
         returns (uint256 twinId)
     {
         _checkDocument(capability, specDigest, specCid);
-        twinId = ++_twinCount;
+        twinId = _nextTwinId++;
         _twins[twinId] = Twin({
             owner: msg.sender,
             version: 1,
@@ -135,7 +136,7 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
 
     /// @inheritdoc ITwinRegistry
     function twinCount() external view returns (uint256) {
-        return _twinCount;
+        return _nextTwinId - 1;
     }
 
     // ------------------------------------------------------------------ internals
