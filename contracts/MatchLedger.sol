@@ -21,7 +21,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
 
     /// @dev Ids the next rule and batch get; start at 1 and are never zero (see OrderBook._nextOrderId).
     uint32 private _nextRuleId = 1;
-    uint64 private _nextBatchId = 1;
+    uint40 private _nextBatchId = 1;
     mapping(uint32 ruleId => uint32 latestVersion) private _latestRuleVersion;
     mapping(uint32 ruleId => mapping(uint32 version => bytes32 specDigest)) private _ruleDigests;
     mapping(address customer => uint8 importance) private _importance;
@@ -93,7 +93,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
     function publishMatches(bytes32 inputDigest, string calldata inputCid, MatchInput[] calldata matches)
         external
         onlyRole(MATCHER_ROLE)
-        returns (uint64 batchId)
+        returns (uint40 batchId)
     {
         uint256 count = matches.length;
         if (count == 0 || count > MAX_BATCH_SIZE) revert MatchLedgerInvalidBatchSize(count, MAX_BATCH_SIZE);
@@ -113,7 +113,6 @@ contract MatchLedger is IMatchLedger, AccessControl {
                 ruleVersion: m.ruleVersion,
                 plannedStart: m.plannedStart,
                 estimatedSeconds: m.estimatedSeconds,
-                matchedAt: uint40(block.timestamp),
                 batchId: batchId
             });
             _orderBook.setStatus(m.orderId, IOrderBook.OrderStatus.Matched);
@@ -152,7 +151,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
     }
 
     /// @inheritdoc IMatchLedger
-    function batchCount() external view returns (uint64) {
+    function batchCount() external view returns (uint40) {
         return _nextBatchId - 1;
     }
 

@@ -29,15 +29,14 @@ interface IMatchLedger {
         string gcodeCid;
     }
 
-    /// @notice A match's on-chain record (one storage slot).
+    /// @notice A match's on-chain record (one storage slot; the match time is the OrderMatched event's block time).
     struct Match {
         uint64 twinId;
         uint32 ruleId;
         uint32 ruleVersion;
         uint40 plannedStart;
         uint32 estimatedSeconds;
-        uint40 matchedAt;
-        uint64 batchId;
+        uint40 batchId;
     }
 
     // ------------------------------------------------------------------ errors
@@ -75,13 +74,13 @@ interface IMatchLedger {
     /// @param inputDigest Digest of the engine's input snapshot (pending orders and printer states it saw).
     /// @param inputCid IPFS CID of that snapshot, so anyone can re-run the engine.
     event MatchBatchPublished(
-        uint64 indexed batchId, address indexed matcher, bytes32 inputDigest, string inputCid, uint256 count
+        uint40 indexed batchId, address indexed matcher, bytes32 inputDigest, string inputCid, uint256 count
     );
     /// @notice Order `orderId` was matched to printer `twinId` in batch `batchId`.
     event OrderMatched(
         uint256 indexed orderId,
         uint64 indexed twinId,
-        uint64 indexed batchId,
+        uint40 indexed batchId,
         uint32 ruleId,
         uint32 ruleVersion,
         uint40 plannedStart,
@@ -143,7 +142,7 @@ interface IMatchLedger {
     /// - each rule id 0 with version 0, or an existing rule version.
     function publishMatches(bytes32 inputDigest, string calldata inputCid, MatchInput[] calldata matches)
         external
-        returns (uint64 batchId);
+        returns (uint40 batchId);
 
     /// @notice Withdraws a match that printing has not started on; the order returns to its pool.
     /// Requirements:
@@ -161,7 +160,7 @@ interface IMatchLedger {
         returns (MatchConstraints.Constraint);
 
     /// @notice Number of batches published (the highest id).
-    function batchCount() external view returns (uint64);
+    function batchCount() external view returns (uint40);
 
     /// @notice Role of matchers and the matcher bot.
     function MATCHER_ROLE() external view returns (bytes32);

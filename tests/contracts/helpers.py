@@ -14,12 +14,35 @@ ZERO_ADDRESS = "0x" + "00" * 20
 
 @contextmanager
 def reverts(error: Any, **inputs: Any) -> Iterator[None]:
-    """Expects a revert with custom error `error` and exactly these arguments — every argument must be named, so a
-    misspelt or missing name fails instead of being skipped (ape.reverts skips names it does not know)."""
-    with ape.reverts(error, **inputs) as info:
+    """Expects a revert with custom error `error` and exactly these arguments.
+
+    Stricter than `ape.reverts`, which skips argument names it does not know and passes any revert whose error it
+    cannot decode (an error raised by a contract the callee called). Here every argument must be named and equal,
+    and undecoded revert data is decoded against `error`'s ABI.
+    """
+    with ape.reverts() as info:
         yield
-    actual = info.value.inputs
-    assert set(actual) == set(inputs), f"error arguments {sorted(actual)} != asserted {sorted(inputs)}"
+    abi = error.abi
+    exc = info.value
+    if hasattr(exc, "inputs"):
+        assert type(exc).__name__ == abi.name, f"reverted with {type(exc).__name__}, expected {abi.name}"
+        actual = dict(exc.inputs)
+    else:
+        actual = _decode_error(abi, exc.revert_message)
+    assert set(actual) == set(inputs), f"{abi.name} arguments {sorted(actual)} != asserted {sorted(inputs)}"
+    for name, value in inputs.items():
+        assert _norm(actual[name]) == _norm(value), f"{abi.name}.{name}: {actual[name]!r} != {value!r}"
+
+
+def _decode_error(abi: Any, revert_data: Any) -> dict[str, Any]:
+    from eth_abi import decode
+    from eth_utils import keccak, to_bytes
+
+    data = to_bytes(hexstr=str(revert_data)) if str(revert_data).startswith("0x") else b""
+    selector = keccak(text=abi.selector)[:4]
+    assert data[:4] == selector, f"reverted with {revert_data!r}, expected {abi.name}"
+    values = decode([item.canonical_type for item in abi.inputs], data[4:])
+    return {item.name: value for item, value in zip(abi.inputs, values, strict=True)}
 
 
 def role(name: str) -> bytes:
