@@ -99,7 +99,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
         if (count == 0 || count > MAX_BATCH_SIZE) revert MatchLedgerInvalidBatchSize(count, MAX_BATCH_SIZE);
         batchId = _nextBatchId++;
         emit MatchBatchPublished(batchId, msg.sender, inputDigest, inputCid, count);
-        bool automatic;
+        bool automatic = false;
         for (uint256 i; i < count; ++i) {
             MatchInput calldata m = matches[i];
             automatic = automatic || m.ruleId != 0;

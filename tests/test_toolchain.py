@@ -1,0 +1,147 @@
+"""The toolchain the installer builds: the solcjs shim behaves like solc where ape and slither need it, the Go
+tools have the pinned versions, versions are pinned consistently, and a second install run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.evm import PUSH0, opcodes
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS_BIN = ROOT / ".tools" / "bin"
+SHIM = ROOT / "tools" / "solc-shim.js"
+
+
+def _pinned(name: str) -> str:
+    match = re.search(rf'^{name}="([^"]+)"', (ROOT / "tools" / "install.sh").read_text(), re.MULTILINE)
+    assert match, name
+    return match.group(1)
+
+
+def _run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
+
+
+# ---------------------------------------------------------------------------------------------- versions
+
+
+def test_pins__solc_and_openzeppelin__agree_everywhere():
+    config = yaml.safe_load((ROOT / "ape-config.yaml").read_text())
+    package = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    oz = next(d for d in config["dependencies"] if d["name"] == "openzeppelin")
+
+    assert config["solidity"]["version"] == package["solc"] == _pinned("SOLC_VERSION")
+    assert oz["version"] == package["@openzeppelin/contracts"]
+    assert config["solidity"]["import_remapping"] == [f"@openzeppelin/contracts=openzeppelin/{oz['version']}"]
+    assert config["solidity"]["evm_version"] == "paris"  # clique rejects Shanghai's PUSH0
+
+
+def test_geth__is_the_pinned_clique_capable_release():
+    done = _run(str(TOOLS_BIN / "geth"), "version")
+    assert f"Version: {_pinned('GETH_VERSION')}-stable" in done.stdout
+
+
+def test_ipfs__is_the_pinned_kubo():
+    assert _run(str(TOOLS_BIN / "ipfs"), "version").stdout.strip() == f"ipfs version {_pinned('KUBO_VERSION')}"
+
+
+def test_prusa_slicer__is_installed():
+    done = _run("prusa-slicer", "--help")
+    assert "PrusaSlicer" in done.stdout + done.stderr
+
+
+def test_install__second_run__builds_nothing():
+    done = _run(str(ROOT / "tools" / "install.sh"))
+
+    assert done.returncode == 0, done.stderr
+    assert "Installing" not in done.stdout, done.stdout
+    assert "Building" not in done.stdout, done.stdout
+    assert "Toolchain ready" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------- solc shim
+
+
+def test_shim__linked_where_py_solc_x_looks():
+    solcx = Path(os.environ["SOLCX_BINARY_PATH"])
+    link = solcx / f"solc-v{_pinned('SOLC_VERSION')}"
+    assert link.resolve() == SHIM.resolve()
+    assert os.access(link, os.X_OK)
+
+
+def test_shim__version__has_solc_format():
+    out = _run(str(SHIM), "--version").stdout
+    assert re.search(rf"Version: {re.escape(_pinned('SOLC_VERSION'))}\+commit\.[0-9a-f]{{8}}", out), out
+
+
+def test_shim__standard_json_over_64kib__is_not_truncated():
+    source = (ROOT / "node_modules/@openzeppelin/contracts/access/AccessControl.sol").read_text()
+    request = {
+        "language": "Solidity",
+        "sources": {"@openzeppelin/contracts/access/AccessControl.sol": {"content": source}},
+        "settings": {"evmVersion": "paris", "outputSelection": {"*": {"*": ["*"], "": ["ast"]}}},
+    }
+
+    done = _run(str(SHIM), "--standard-json", "--base-path", str(ROOT / "node_modules"), stdin=json.dumps(request))
+
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 65_536
+    output = json.loads(done.stdout)
+    assert not [e for e in output.get("errors", []) if e["severity"] == "error"]
+    assert "AccessControl" in output["contracts"]["@openzeppelin/contracts/access/AccessControl.sol"]
+
+
+def test_shim__missing_import__is_reported_as_compiler_error(tmp_path):
+    request = {"language": "Solidity", "sources": {"a.sol": {"content": 'import "./missing.sol";'}}}
+
+    done = _run(str(SHIM), "--standard-json", "--base-path", str(tmp_path), stdin=json.dumps(request))
+
+    errors = json.loads(done.stdout)["errors"]
+    assert any("missing.sol" in e["message"] for e in errors)
+
+
+def test_shim__combined_json__gives_crytic_compile_layout(tmp_path):
+    (tmp_path / "A.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\ncontract A { uint x; }\n"
+    )
+
+    done = _run(
+        str(SHIM),
+        "--combined-json",
+        "abi,bin,hashes,ast,compact-format",
+        "--evm-version",
+        "paris",
+        "A.sol",
+        cwd=tmp_path,
+    )
+
+    assert done.returncode == 0, done.stderr
+    output = json.loads(done.stdout)
+    assert output["contracts"]["A.sol:A"]["bin"]
+    assert output["sourceList"] == ["A.sol"]
+    assert output["sources"]["A.sol"]["AST"]["nodeType"] == "SourceUnit"
+    assert PUSH0 not in opcodes(bytes.fromhex(output["contracts"]["A.sol:A"]["bin"]))  # paris: no PUSH0
+
+
+def test_shim__combined_json_compile_error__exits_1_with_message(tmp_path):
+    (tmp_path / "Bad.sol").write_text("pragma solidity 0.8.28; contract {")
+
+    done = _run(str(SHIM), "--combined-json", "abi", "Bad.sol", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "ParserError" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--combined-json", "abi,opcodes-of-doom", "x.sol"], []])
+def test_shim__unsupported_use__exits_2_with_usage(args):
+    done = _run(str(SHIM), *args)
+
+    assert done.returncode == 2
+    assert "usage:" in done.stderr
