@@ -31,7 +31,9 @@ typecheck: install ## mypy on the imse package
 	$(VENV)/mypy
 
 pytest: install ## every pytest suite through ape (contracts, off-chain, toolchain, slither)
-	$(APE) test tests -p no:cacheprovider
+	@# --force: ape 0.8's incremental compile can miss contracts whose imported interface changed
+	@$(APE) compile --force
+	$(APE) test tests
 
 test: lint typecheck pytest ## run every check and test (the CI command)
 
