@@ -29,6 +29,13 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 info() { [[ "$QUIET" == "--quiet" ]] || printf '    %s\n' "$*"; }
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
 sha() { sha256sum "$@" | sha256sum | cut -c1-16; }
+# reports PATTERN (an extended regex) matches a line of COMMAND's output; no pipe into `grep -q`, whose early exit
+# would kill the command with SIGPIPE and fail the pipeline under `set -o pipefail`.
+reports() {
+  local pattern="$1" out; shift
+  out="$("$@" 2>/dev/null)" || return 1
+  grep -Eq -- "$pattern" <<<"$out"
+}
 
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@";
@@ -40,7 +47,7 @@ as_root() {
 install_apt() {
   local missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    reports "install ok installed" dpkg-query -W -f='${Status}' "$pkg" || missing+=("$pkg")
   done
   if ((${#missing[@]} == 0)); then info "Debian packages present: ${APT_PACKAGES[*]}"; return; fi
   step "Installing Debian packages: ${missing[*]} (a few minutes the first time)"
@@ -96,25 +103,25 @@ install_node() {
   mkdir -p "$TOOLS/solcx"
   chmod +x tools/solc-shim.js
   ln -sfn "$ROOT/tools/solc-shim.js" "$TOOLS/solcx/solc-v$SOLC_VERSION"
-  "$TOOLS/solcx/solc-v$SOLC_VERSION" --version | grep -q "$SOLC_VERSION+commit" ||
+  reports "$SOLC_VERSION\+commit" "$TOOLS/solcx/solc-v$SOLC_VERSION" --version ||
     die "solc shim does not report $SOLC_VERSION"
   info "solc shim: $("$TOOLS/solcx/solc-v$SOLC_VERSION" --version | tail -1)"
 }
 
 # ----------------------------------------------------------------------------------------------- go
 install_geth() {
-  if "$TOOLS/bin/geth" version 2>/dev/null | grep -q "^Version: $GETH_VERSION-stable"; then
+  if reports "^Version: $GETH_VERSION-stable" "$TOOLS/bin/geth" version; then
     info "geth $GETH_VERSION present"; return
   fi
   command -v go >/dev/null || die "go not found (needed to build geth)"
   step "Building geth v$GETH_VERSION with the Go module proxy (about 3-5 minutes)"
   # -checklinkname=0: geth 1.13 depends on fjl/memsize, which links runtime internals that Go >= 1.23 hides.
   GOBIN="$TOOLS/bin" go install -ldflags=-checklinkname=0 "github.com/ethereum/go-ethereum/cmd/geth@v$GETH_VERSION"
-  "$TOOLS/bin/geth" version | grep -q "^Version: $GETH_VERSION-stable" || die "built geth is not $GETH_VERSION"
+  reports "^Version: $GETH_VERSION-stable" "$TOOLS/bin/geth" version || die "built geth is not $GETH_VERSION"
 }
 
 install_kubo() {
-  if "$TOOLS/bin/ipfs" version 2>/dev/null | grep -qx "ipfs version $KUBO_VERSION"; then
+  if reports "^ipfs version $KUBO_VERSION\$" "$TOOLS/bin/ipfs" version; then
     info "kubo $KUBO_VERSION present"; return
   fi
   command -v go >/dev/null || die "go not found (needed to build kubo)"
@@ -124,7 +131,7 @@ install_kubo() {
   dir="$(go mod download -json "github.com/ipfs/kubo@v$KUBO_VERSION" |
     "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
   (cd "$dir" && go build -trimpath -o "$TOOLS/bin/ipfs" ./cmd/ipfs)
-  "$TOOLS/bin/ipfs" version | grep -qx "ipfs version $KUBO_VERSION" || die "built ipfs is not $KUBO_VERSION"
+  reports "^ipfs version $KUBO_VERSION\$" "$TOOLS/bin/ipfs" version || die "built ipfs is not $KUBO_VERSION"
 }
 
 # ----------------------------------------------------------------------------------------------- main
