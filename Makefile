@@ -37,8 +37,8 @@ pytest: install ## every pytest suite through ape (contracts, off-chain, toolcha
 
 test: lint typecheck pytest ## run every check and test (the CI command)
 
-gas: install ## gas report of the contract tests
-	$(APE) test tests/contracts --gas
+gas: compile ## gas of every state-changing function vs the targets (table; fails when over)
+	$(APE) run gas
 
 clean: ## remove build outputs (keeps the toolchain)
 	rm -rf .build contracts/.cache .pytest_cache .mypy_cache .ruff_cache
