@@ -91,20 +91,9 @@ def measure(project: Any, test_accounts: Any, chain: Any) -> list[Row]:
     registry.grantRole(registry.SERVICER_ROLE(), servicer, sender=admin)
     ledger.grantRole(ledger.MATCHER_ROLE(), matcher, sender=admin)
 
-    add(
-        "TwinRegistry",
-        "publishTwin",
-        "first twin",
-        registry.publishTwin(TwinKind.PRINTER, CAPABILITY, b"\x11" * 32, CID, sender=servicer),
-        target=150_000,
-    )
-    add(
-        "TwinRegistry",
-        "publishTwin",
-        "typical",
-        registry.publishTwin(TwinKind.PRINTER, CAPABILITY, b"\x11" * 32, CID, sender=servicer),
-        target=150_000,
-    )
+    for case in ("first twin", "typical"):
+        tx = registry.publishTwin(TwinKind.PRINTER, CAPABILITY, b"\x11" * 32, CID, sender=servicer)
+        add("TwinRegistry", "publishTwin", case, tx, target=150_000)
     add(
         "TwinRegistry",
         "updateTwin",
