@@ -5,7 +5,9 @@ SHELL := /bin/bash
 VENV := .venv/bin
 APE := $(VENV)/ape
 
-.PHONY: help install up compile abi test lint typecheck pytest gas clean
+.PHONY: help install up down status compile abi test lint typecheck pytest gas clean
+NETWORK := ethereum:imse:node
+DEPLOYER := TEST::0
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -13,9 +15,18 @@ help: ## list the targets
 install: ## install the whole toolchain into the project (apt, .venv, node_modules, .tools)
 	@tools/install.sh
 
-up: install compile ## bring up the platform (for now: install + compile + ABI check; network and IPFS come next)
+up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), status
 	@$(APE) run abi check
-	@echo "Platform toolchain ready. The clique network and IPFS swarm join this command in the next issues."
+	@test -f "$${IMSE_NETWORK_DIR:-data/network}/network.json" || $(APE) run genesis
+	@$(APE) run network up
+	@$(APE) run deploy --network $(NETWORK) --account $(DEPLOYER)
+	@echo "RPC: http://127.0.0.1:30410 (boot), registry: deployments/imse.json — stop with: make down"
+
+down: install ## stop the clique network (chain data is kept; `make up` resumes it)
+	@$(APE) run network down
+
+status: install ## the network's status table
+	@$(APE) run network status
 
 compile: install ## compile the contracts
 	@$(APE) compile

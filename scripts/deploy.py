@@ -43,16 +43,21 @@ def _live(path: Path) -> str | None:
     default=None,
     help="parameter file [default: deployments/params/<network>.yaml]",
 )
+@click.option(
+    "--registry",
+    "registry_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="registry file to write [default: deployments/<network>.json]",
+)
 @click.option("--force", is_flag=True, help="deploy again even when the registry is live")
-def cli(cli_ctx, network, account, params_path, force):  # type: ignore[no-untyped-def]
+def cli(cli_ctx, network, account, params_path, registry_file, force):  # type: ignore[no-untyped-def]
     """Deploy TwinRegistry, OrderBook, MatchLedger and ExecutionLog, grant roles, write the registry."""
     ensure_poa_middleware(chain.provider)
     name = chain.provider.network.name
-    path = registry_path(project.path, name)
+    path = (registry_file or registry_path(project.path, name)).resolve()
     if (reason := _live(path)) and not force:
-        cli_ctx.logger.success(
-            f"{path.relative_to(project.path)} is live ({reason}); nothing to do (--force redeploys)"
-        )
+        cli_ctx.logger.success(f"{path} is live ({reason}); nothing to do (--force redeploys)")
         return
     try:
         params = load_params(params_path or project.path / "deployments" / "params" / f"{name}.yaml")
@@ -65,4 +70,4 @@ def cli(cli_ctx, network, account, params_path, force):  # type: ignore[no-untyp
     registry.save(path)
     for contract in registry.contracts.values():
         click.echo(f"  {contract.name:<13} {contract.address}  block {contract.block}")
-    cli_ctx.logger.success(f"wrote {path.relative_to(project.path)}")
+    cli_ctx.logger.success(f"wrote {path}")

@@ -61,7 +61,8 @@ def up(cli_ctx, root, timeout, nodes):  # type: ignore[no-untyped-def]
     try:
         started = manager.start_nodes(config, nodes, timeout=timeout, progress=cli_ctx.logger.info)
         cli_ctx.logger.info("waiting for blocks")
-        head = manager.wait_for_blocks(config, 2, timeout=max(30.0, 6 * config.period))
+        manager.wait_for_blocks(config, 2, timeout=max(30.0, 6 * config.period))
+        head = manager.wait_for_sync(config, timeout=timeout)
     except ImseError as err:
         raise click.ClickException(str(err)) from err
     what = f"started {', '.join(started)}" if started else "all requested nodes were already running"
@@ -115,7 +116,7 @@ def _print_status(config: NetworkConfig) -> None:
             "-" if n.peers is None else str(n.peers),
             "-" if n.head is None else str(n.head),
             (n.head_hash[:12] + "…") if n.head_hash else "-",
-            "-" if n.head_age is None else f"{n.head_age:.0f}s",
+            "-" if n.head_age is None else "genesis" if n.head == 0 else f"{n.head_age:.0f}s",
             n.rpc_url if n.running else "(stopped)",
         )
         for n in state.nodes

@@ -27,6 +27,9 @@ from imse.network.keys import create_account, create_nodekey
 from imse.network.layout import DEFAULT_SIGNERS, HOST, NODE_NAMES, NetworkConfig, NodeSpec, node_ports
 
 Progress = Callable[[str], None]
+# geth processes this Python process started (tests start and stop nodes in-process): kept so they are reaped
+# through their Popen handle and never garbage-collected while running.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 HTTP_APIS = "eth,net,web3,clique,txpool"  # no admin, personal, debug or miner over HTTP
 
 
@@ -162,9 +165,13 @@ def _signers_file(config: NetworkConfig) -> Path:
     return config.root / "signers.json"
 
 
-def geth_command(config: NetworkConfig, node: NodeSpec, seal: bool) -> list[str]:
-    """The full command line of a node's geth; `seal` when its account is a signer."""
-    sealing = ["--mine", "--miner.etherbase", node.account] if seal else []
+def geth_command(config: NetworkConfig, node: NodeSpec) -> list[str]:
+    """The full command line of a node's geth.
+
+    No node starts sealing by itself: signers that all started at once would each seal their own block 1 before
+    peering and deadlock ("signed recently"). `start_nodes` starts the sealer over IPC once the node is peered and
+    in sync.
+    """
     return [
         geth_binary(),
         "--datadir", str(config.data_dir(node.name)),
@@ -175,10 +182,10 @@ def geth_command(config: NetworkConfig, node: NodeSpec, seal: bool) -> list[str]
         "--nat", "none",
         "--nodiscover",
         "--netrestrict", "127.0.0.0/8",
-        "--ipcdisable",
+        "--ipcpath", ipc_path(config, node.name),
         "--http", "--http.addr", HOST, "--http.port", str(node.http_port), "--http.api", HTTP_APIS,
         "--authrpc.addr", HOST, "--authrpc.port", str(node.authrpc_port),
-        *sealing, "--miner.gaslimit", str(config.gas_limit),
+        "--miner.etherbase", node.account, "--miner.gaslimit", str(config.gas_limit),
         "--unlock", node.account, "--password", str(config.password_file(node.name)), "--allow-insecure-unlock",
         "--txpool.globalslots", "20000", "--txpool.accountslots", "512", "--txpool.globalqueue", "5000",
         "--rpc.txfeecap", "0",
@@ -191,7 +198,7 @@ def start_nodes(
 ) -> list[str]:
     """Starts the named nodes (all by default) that are not running; waits until each answers RPC and has its
     peers among the running nodes. Returns the names started."""
-    started = []
+    started: dict[str, subprocess.Popen[bytes]] = {}
     signers = current_signers(config)
     for node in config.select(list(names or [])):
         if pid_of(config, node.name):
@@ -200,7 +207,7 @@ def start_nodes(
         progress(f"starting node {node.name}{' (signer)' if seal else ''}: p2p {node.p2p_port}, rpc {node.rpc_url}")
         log = config.log_file(node.name).open("ab")
         process = subprocess.Popen(
-            geth_command(config, node, seal),
+            geth_command(config, node),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -208,12 +215,43 @@ def start_nodes(
         )
         log.close()
         config.pid_file(node.name).write_text(f"{process.pid}\n")
-        started.append(node.name)
+        started[node.name] = process
+        _CHILDREN[process.pid] = process
     deadline = time.monotonic() + timeout
-    for name in started:
-        _wait_rpc(config, config.node(name), deadline)
+    for name, process in started.items():
+        _wait_rpc(config, config.node(name), process, deadline)
     wait_for_peers(config, deadline=deadline, progress=progress)
-    return started
+    sealers = [name for name in started if config.node(name).account.lower() in signers]
+    if sealers and len(started) < len(running_nodes(config)):
+        # Joining a running chain: catch up first, or the new sealer would fork off an old head.
+        wait_for_sync(config, timeout=max(5.0, deadline - time.monotonic()))
+    for name in sealers:
+        _wait_unlocked(config, config.node(name), deadline)
+        progress(f"starting the sealer of node {name}")
+        set_sealing(config, name, True)
+    return list(started)
+
+
+def _wait_unlocked(config: NetworkConfig, node: NodeSpec, deadline: float) -> None:
+    """Waits until geth has unlocked the node's account (it decrypts the keystore after its RPC is up); a sealer
+    started before that fails with "authentication needed"."""
+    while True:
+        try:
+            rpc.ipc_call(ipc_path(config, node.name), "eth_sign", node.account, "0x00")
+            return
+        except RpcError:
+            if time.monotonic() > deadline:
+                raise NodeStartError(node.name, "account not unlocked in time", _log_tail(config, node.name)) from None
+            time.sleep(0.2)
+
+
+def ipc_path(config: NetworkConfig, node: str) -> str:
+    return str(config.data_dir(node) / "geth.ipc")
+
+
+def set_sealing(config: NetworkConfig, node: str, on: bool) -> None:
+    """Starts or stops a node's sealer (over IPC: the miner API is never exposed over HTTP)."""
+    rpc.ipc_call(ipc_path(config, node), "miner_start" if on else "miner_stop")
 
 
 def _log_tail(config: NetworkConfig, node: str, lines: int = 15) -> str:
@@ -223,10 +261,13 @@ def _log_tail(config: NetworkConfig, node: str, lines: int = 15) -> str:
         return ""
 
 
-def _wait_rpc(config: NetworkConfig, node: NodeSpec, deadline: float) -> None:
+def _wait_rpc(config: NetworkConfig, node: NodeSpec, process: subprocess.Popen[bytes], deadline: float) -> None:
     while True:
-        if not pid_of(config, node.name):
-            raise NodeStartError(node.name, "geth exited", _log_tail(config, node.name))
+        if process.poll() is not None:
+            config.pid_file(node.name).unlink(missing_ok=True)
+            raise NodeStartError(
+                node.name, f"geth exited with status {process.returncode}", _log_tail(config, node.name)
+            )
         try:
             rpc.call(node.rpc_url, "eth_blockNumber", timeout=2)
             return
@@ -268,6 +309,20 @@ def wait_for_blocks(config: NetworkConfig, count: int = 2, *, timeout: float = 6
         time.sleep(0.25)
 
 
+def wait_for_sync(config: NetworkConfig, *, timeout: float = 60.0, slack: int = 1) -> int:
+    """Waits until every running node's head is within `slack` blocks of the highest; returns that head."""
+    deadline = time.monotonic() + timeout
+    while True:
+        heads = {n.name: int(rpc.call(n.rpc_url, "eth_blockNumber"), 16) for n in running_nodes(config)}
+        top = max(heads.values())
+        behind = [name for name, head in heads.items() if head < top - slack]
+        if not behind:
+            return top
+        if time.monotonic() > deadline:
+            raise NetworkError(f"node(s) {', '.join(behind)} did not catch up to block {top} in {timeout:.0f} s")
+        time.sleep(0.25)
+
+
 def stop_nodes(
     config: NetworkConfig, names: Iterable[str] | None = None, *, timeout: float = 30.0, progress: Progress = _quiet
 ) -> list[str]:
@@ -296,8 +351,9 @@ def stop_nodes(
 
 def _alive(config: NetworkConfig, name: str, pid: int) -> bool:
     """Whether the node still runs; reaps it when it is our own child (as in tests), so no zombie is left."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+    if (child := _CHILDREN.get(pid)) is not None and child.poll() is not None:
+        del _CHILDREN[pid]
+        return False
     return pid_of(config, name) is not None
 
 
@@ -379,15 +435,13 @@ def propose(
     """Proposes adding (or removing) `address` as a signer on every running current signer, and waits until the
     signer set reflects it. Returns the new signer set (node names where known).
 
-    When `address` is one of our nodes' accounts and that node runs, it is restarted so that it starts (or stops)
-    sealing; its chain data is kept.
+    When `address` is one of our nodes' accounts and that node runs, its sealer is started (or stopped).
     """
     signers = _vote(config, address.lower(), authorize, timeout=timeout, progress=progress)
     for node in running_nodes(config):
         if node.account.lower() == address.lower():
-            progress(f"restarting node {node.name} so it {'seals' if authorize else 'stops sealing'}")
-            stop_nodes(config, [node.name])
-            start_nodes(config, [node.name])
+            progress(f"{'starting' if authorize else 'stopping'} the sealer of node {node.name}")
+            set_sealing(config, node.name, authorize)
     return signers
 
 

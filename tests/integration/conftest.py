@@ -1,0 +1,98 @@
+"""A real four-node geth clique network for the integration tests, built once per session in a temporary folder
+(its own ports, 1 s blocks) through the same scripts a deployer runs, and torn down at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from imse.chain.registry import Registry, load_registry
+from imse.network import manager
+from imse.network.layout import NetworkConfig
+from imse.settings import TEST_MNEMONIC
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_PORT = 31400
+APE = str(Path(sys.executable).with_name("ape"))
+
+
+def ape_run(*args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs an ape script of the project the way a deployer does; with `check`, fails the test with its output
+    when the script fails."""
+    done = subprocess.run(
+        [APE, "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "IMSE_NETWORK_DIR": "/nonexistent/use-dir"},
+    )
+    if check:
+        assert done.returncode == 0, f"ape run {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkConfig]:
+    root = tmp_path_factory.mktemp("clique") / "network"
+    ape_run("genesis", "--dir", str(root), "--period", "1", "--base-port", str(BASE_PORT), "--dev-accounts", "10")
+    config = NetworkConfig.load(root)
+    try:
+        ape_run("network", "up", "--dir", str(root))
+        yield config
+    finally:
+        manager.stop_nodes(config, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def registry(network: NetworkConfig, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    path = tmp_path_factory.mktemp("deployments") / "imse.json"
+    url = network.node("boot").rpc_url
+    ape_run("deploy", "--network", f"ethereum:imse:{url}", "--account", "TEST::0", "--registry", str(path))
+    return load_registry(path)
+
+
+def web3_for(network: NetworkConfig, node: str) -> Web3:
+    w3 = Web3(Web3.HTTPProvider(network.node(node).rpc_url, request_kwargs={"timeout": 10}))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
+
+
+def dev_account(index: int) -> Any:
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+def contract(w3: Web3, registry: Registry, name: str) -> Any:
+    entry = registry.contracts[name]
+    return w3.eth.contract(address=Web3.to_checksum_address(entry.address), abi=entry.abi)
+
+
+def send(w3: Web3, account: Any, call: Any, nonce: int | None = None) -> bytes:
+    """Signs and submits a contract call from `account`; returns the transaction hash."""
+    tx = call.build_transaction(
+        {
+            "from": account.address,
+            "nonce": w3.eth.get_transaction_count(account.address, "pending") if nonce is None else nonce,
+            "gas": 500_000,
+            "maxFeePerGas": 10 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+            "chainId": w3.eth.chain_id,
+        }
+    )
+    return bytes(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction))
+
+
+def status_json(network: NetworkConfig) -> dict[str, Any]:
+    return json.loads(ape_run("network", "status", "--dir", str(network.root), "--json").stdout)

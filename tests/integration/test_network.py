@@ -1,0 +1,275 @@
+"""The clique network on real geth: peering, signers, deployment, cross-node visibility, signer failures, voting,
+and a clean shutdown. Tests run in file order on one shared network (the later ones change its signer set)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from imse.chain.types import OrderStatus
+from imse.network import manager, rpc
+from imse.network.layout import NetworkConfig
+from tests.integration.conftest import ape_run, contract, dev_account, send, status_json, web3_for
+
+WEEK = 7 * 24 * 3600
+
+
+def _order_request(w3, **fields):
+    values = {
+        "sizeU": 50_000,
+        "sizeV": 40_000,
+        "sizeW": 30_000,
+        "material": 0,
+        "colour": 0,
+        "accuracy": 200,
+        "quantity": 1,
+        "priority": 10,
+        **fields,
+    }
+    due = w3.eth.get_block("latest")["timestamp"] + WEEK
+    return (
+        b"\x22" * 32,
+        "bafkreidesign",
+        values["sizeU"],
+        values["sizeV"],
+        values["sizeW"],
+        values["material"],
+        values["colour"],
+        values["accuracy"],
+        values["quantity"],
+        values["priority"],
+        due,
+        b"\x33" * 32,
+    )
+
+
+def _heads(network: NetworkConfig) -> dict[str, int]:
+    return {n.name: int(rpc.call(n.rpc_url, "eth_blockNumber"), 16) for n in manager.running_nodes(network)}
+
+
+def _signers(network: NetworkConfig) -> set[str]:
+    return {s.lower() for s in rpc.call(network.node("boot").rpc_url, "clique_getSigners")}
+
+
+# ---------------------------------------------------------------------------------------------- bring-up
+
+
+def test_nodes__all_peer_and_agree_on_head(network):
+    manager.wait_for_blocks(network, 2)
+    head = manager.wait_for_sync(network, slack=0)
+
+    hashes = {rpc.call(n.rpc_url, "eth_getBlockByNumber", hex(head), False)["hash"] for n in network.nodes}
+    peers = {n.name: int(rpc.call(n.rpc_url, "net_peerCount"), 16) for n in network.nodes}
+    assert len(hashes) == 1
+    assert peers == dict.fromkeys(["boot", "customer", "printer", "matcher"], 3)
+
+
+def test_clique_signers__equal_the_configured_set(network):
+    configured = {n.account.lower() for n in network.nodes if n.genesis_signer}
+
+    assert _signers(network) == configured
+    assert {n.name for n in network.nodes if n.genesis_signer} == {"boot", "printer", "matcher"}
+
+
+def test_status_json__reports_every_node(network):
+    status = status_json(network)
+
+    assert status["advancing"] is True
+    assert sorted(status["signers"]) == ["boot", "matcher", "printer"]
+    assert [(n["name"], n["running"], n["peers"]) for n in status["nodes"]] == [
+        ("boot", True, 3),
+        ("customer", True, 3),
+        ("printer", True, 3),
+        ("matcher", True, 3),
+    ]
+
+
+def test_genesis__existing_network__is_refused_without_force(network):
+    genesis_before = network.genesis_path.read_text()
+
+    done = ape_run("genesis", "--dir", str(network.root), check=False)
+
+    assert done.returncode != 0
+    assert "already exists" in done.stdout + done.stderr
+    assert network.genesis_path.read_text() == genesis_before
+
+
+def test_genesis__force_while_running__is_refused(network):
+    done = ape_run("genesis", "--dir", str(network.root), "--force", check=False)
+
+    assert done.returncode != 0
+    assert "stop the running nodes first" in done.stdout + done.stderr
+
+
+def test_network_ports__listen_on_loopback_only(network):
+    listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    ports = {n.http_port for n in network.nodes} | {n.p2p_port for n in network.nodes}
+    for line in listening:
+        local, state = line.split()[1], line.split()[3]
+        address, port = local.split(":")
+        if state == "0A" and int(port, 16) in ports:  # 0A = LISTEN
+            assert address == "0100007F", f"port {int(port, 16)} listens on {address}"
+
+
+# ---------------------------------------------------------------------------------------------- deploy
+
+
+def test_deploy__writes_a_registry_with_live_contracts(network, registry):
+    w3 = web3_for(network, "matcher")
+
+    assert registry.chain_id == network.chain_id == w3.eth.chain_id
+    for entry in registry.contracts.values():
+        assert len(w3.eth.get_code(entry.address)) > 100, entry.name
+        assert w3.eth.get_transaction_receipt(entry.tx)["blockNumber"] == entry.block
+    book = contract(w3, registry, "OrderBook")
+    ledger = contract(w3, registry, "MatchLedger")
+    assert book.functions.hasRole(book.functions.MATCH_WRITER_ROLE().call(), ledger.address).call()
+    assert contract(w3, registry, "TwinRegistry").functions.catalogueMasks().call() == [0b111111, 0b11111111]
+
+
+def test_deploy__again_with_live_registry__does_nothing(network, registry, tmp_path):
+    path = tmp_path / "copy.json"
+    path.write_text(registry.to_json())
+
+    done = ape_run(
+        "deploy",
+        "--network",
+        f"ethereum:imse:{network.node('boot').rpc_url}",
+        "--account",
+        "TEST::0",
+        "--registry",
+        str(path),
+    )
+
+    assert "nothing to do" in done.stdout + done.stderr
+    assert path.read_text() == registry.to_json()
+
+
+def test_order_placed_on_customer_node__is_seen_on_matcher_node(network, registry):
+    customer_w3, matcher_w3 = web3_for(network, "customer"), web3_for(network, "matcher")
+    customer = dev_account(5)
+    tx_hash = send(
+        customer_w3,
+        customer,
+        contract(customer_w3, registry, "OrderBook").functions.placeOrder(_order_request(customer_w3)),
+    )
+
+    receipt = customer_w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    manager.wait_for_sync(network, slack=0)
+    book = contract(matcher_w3, registry, "OrderBook")
+    events = book.events.OrderPlaced().get_logs(from_block=receipt["blockNumber"], to_block=receipt["blockNumber"])
+    assert [(e.args.customer, e.args.request["designCid"]) for e in events] == [(customer.address, "bafkreidesign")]
+    order_id = events[0].args.orderId
+    order = book.functions.getOrder(order_id).call()
+    assert order[0] == customer.address
+    assert order[9] == OrderStatus.PLACED
+
+
+# ---------------------------------------------------------------------------------------------- failures
+
+
+def test_one_signer_killed__blocks_continue_and_no_transaction_is_lost(network, registry):
+    w3 = web3_for(network, "customer")
+    customer = dev_account(6)
+    book = contract(w3, registry, "OrderBook")
+    manager.kill_node(network, "printer")
+
+    nonce = w3.eth.get_transaction_count(customer.address, "pending")
+    hashes = [
+        send(w3, customer, book.functions.placeOrder(_order_request(w3, quantity=i + 1)), nonce + i) for i in range(5)
+    ]
+    manager.wait_for_blocks(network, 4, timeout=30, node="customer")
+
+    receipts = [w3.eth.wait_for_transaction_receipt(h, timeout=30) for h in hashes]
+    assert [r["status"] for r in receipts] == [1] * 5
+
+    manager.start_nodes(network, ["printer"])
+    manager.wait_for_blocks(network, 2, node="printer")
+    top = manager.wait_for_sync(network, slack=0)
+    printer_hash = rpc.call(network.node("printer").rpc_url, "eth_getBlockByNumber", hex(top), False)["hash"]
+    boot_hash = rpc.call(network.node("boot").rpc_url, "eth_getBlockByNumber", hex(top), False)["hash"]
+    assert printer_hash == boot_hash
+    assert all(web3_for(network, "printer").eth.get_transaction_receipt(h)["status"] == 1 for h in hashes)
+
+
+def test_two_of_three_signers_down__chain_stops_then_resumes(network):
+    manager.stop_nodes(network, ["printer", "matcher"], timeout=10)
+    time.sleep(2)  # let the last in-flight block land
+    stalled_at = _heads(network)["boot"]
+    time.sleep(6 * network.period + 2)
+
+    assert _heads(network)["boot"] <= stalled_at + 1
+    assert status_json(network)["advancing"] is False
+
+    manager.start_nodes(network, ["printer"])
+    manager.wait_for_blocks(network, 3, timeout=30, node="boot")
+    assert status_json(network)["advancing"] is True
+    manager.start_nodes(network, ["matcher"])
+    manager.wait_for_sync(network, slack=1)
+
+
+# ---------------------------------------------------------------------------------------------- voting
+
+
+def test_vote_add__brings_the_customer_node_in_as_a_signer(network):
+    customer = network.node("customer")
+
+    done = ape_run("network", "vote", "add", "customer", "--dir", str(network.root))
+
+    assert "vote passed" in done.stdout + done.stderr
+    assert customer.account.lower() in _signers(network)
+    manager.wait_for_blocks(network, 8, timeout=40)
+    head = _heads(network)["boot"]
+    sealers = {
+        rpc.call(network.node("boot").rpc_url, "clique_getSigner", hex(b)).lower() for b in range(head - 7, head + 1)
+    }
+    assert customer.account.lower() in sealers
+
+
+# ---------------------------------------------------------------------------------------------- shutdown
+
+
+def _live_geth_pids(root: Path) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if str(root).encode() in cmdline and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+HEAD_AT_DOWN: dict[str, tuple[int, str]] = {}
+
+
+def test_down__stops_every_node_and_leaves_no_process(network):
+    assert _live_geth_pids(network.root)
+    block = rpc.call(network.node("boot").rpc_url, "eth_getBlockByNumber", "latest", False)
+    HEAD_AT_DOWN["boot"] = (int(block["number"], 16), block["hash"])
+
+    ape_run("network", "down", "--dir", str(network.root))
+
+    for _ in range(20):
+        if not _live_geth_pids(network.root):
+            break
+        time.sleep(0.25)
+    assert _live_geth_pids(network.root) == []
+    assert not any(network.pid_file(n.name).exists() for n in network.nodes)
+    assert os.path.isdir(network.data_dir("boot") / "geth" / "chaindata")  # chain data kept for the next `up`
+
+
+def test_up_after_down__resumes_the_same_chain(network):
+    number, block_hash = HEAD_AT_DOWN["boot"]
+
+    ape_run("network", "up", "--dir", str(network.root))
+
+    assert status_json(network)["advancing"] is True
+    same = rpc.call(network.node("boot").rpc_url, "eth_getBlockByNumber", hex(number), False)
+    assert same["hash"] == block_hash
+    assert int(rpc.call(network.node("boot").rpc_url, "eth_blockNumber"), 16) > number
