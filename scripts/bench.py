@@ -1,0 +1,156 @@
+"""Benchmarks on the real clique network.
+
+    ape run bench publish                          P = 5 s and 2 s, fixed rate and saturation, 60 blocks per round
+    ape run bench publish --periods 5 --blocks 20  a shorter look
+
+Each block period gets its own fresh 4-node network (its own ports, in the output folder), deployed with
+`ape run deploy`; the customer node receives the transactions. Writes samples.csv and latency.png beside the table.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from ape.cli import ape_cli_context
+
+from imse.bench.publish import plot, render_table, run_round, write_csv
+from imse.chain.registry import load_registry
+from imse.network import manager
+from imse.network.genesis import DEFAULT_GAS_LIMIT
+from imse.settings import PROJECT_ROOT, TEST_MNEMONIC
+
+FIRST_WORKER_ACCOUNT = 10  # TEST::10 onwards; TEST::0 deploys
+
+
+def _worker_keys(count: int) -> list[str]:
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{FIRST_WORKER_ACCOUNT + i}").key.hex()
+        for i in range(count)
+    ]
+
+
+@click.group()
+def cli() -> None:
+    """Benchmarks (tables, CSV, plots)."""
+
+
+@cli.command()
+@ape_cli_context()
+@click.option("--periods", default="5,2", show_default=True, help="block periods to measure (s), comma-separated")
+@click.option("--blocks", type=click.IntRange(5), default=60, show_default=True, help="blocks per round")
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.1),
+    default=20.0,
+    show_default=True,
+    help="transactions per second of the fixed-rate round",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="sender workers, one funded account each",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(1),
+    default=80,
+    show_default=True,
+    help="transactions in flight per worker in the saturation round",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "data" / "bench",
+    show_default=True,
+)
+@click.option("--base-port", type=click.IntRange(1024, 65000), default=31600, show_default=True)
+def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  # type: ignore[no-untyped-def]
+    """Publish latency and throughput of placeOrder, Caliper-style, beside the paper's figures."""
+    log = cli_ctx.logger.info
+    keys = _worker_keys(workers)
+    rounds = []
+    for period in (int(p) for p in periods.split(",")):
+        root = out / f"network-p{period}"
+        log(f"P = {period} s: creating a fresh 4-node network in {root}")
+        config = manager.create_network(
+            root,
+            chain_id=4242,
+            period=period,
+            epoch=30_000,
+            gas_limit=DEFAULT_GAS_LIMIT,
+            base_port=base_port,
+            funded=manager.dev_accounts(TEST_MNEMONIC, FIRST_WORKER_ACCOUNT + workers),
+            force=True,
+            progress=log,
+        )
+        try:
+            manager.start_nodes(config, progress=log)
+            manager.wait_for_blocks(config, 2, timeout=10 * period + 10)
+            registry_file = out / f"registry-p{period}.json"
+            url = config.node("boot").rpc_url
+            log("deploying the contracts")
+            done = subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("ape")),
+                    "run",
+                    "deploy",
+                    "--network",
+                    f"ethereum:imse:{url}",
+                    "--account",
+                    "TEST::0",
+                    "--registry",
+                    str(registry_file),
+                ],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise click.ClickException(f"deploy failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            book = load_registry(registry_file).contracts["OrderBook"]
+            entry = {"address": book.address, "abi": book.abi}
+            customer_url = config.node("customer").rpc_url
+            for mode in ("fixed", "saturation"):
+                name = f"P={period}s {'fixed ' + format(rate, 'g') + ' tx/s' if mode == 'fixed' else 'saturation'}"
+                log(f"round {name}: {blocks} blocks ≈ {blocks * period} s")
+                rounds.append(
+                    run_round(
+                        name=name,
+                        url=customer_url,
+                        order_book=entry,
+                        keys=keys,
+                        period=period,
+                        mode=mode,
+                        seconds=blocks * period,
+                        rate=rate,
+                        window=window,
+                        progress=log,
+                    )
+                )
+        finally:
+            manager.stop_nodes(config, progress=log)
+    write_csv(out / "samples.csv", rounds)
+    plot(out / "latency.png", rounds)
+    click.echo(render_table(rounds))
+    for r in rounds:
+        if r.period == 5 and r.mode == "fixed":
+            p50, p95 = r.latency_quantile(0.5), r.latency_quantile(0.95)
+            click.echo(
+                f"target at P=5s: p50 {p50:.2f} s ≤ 3.0 s: {'met' if p50 <= 3.0 else 'MISSED'}; "
+                f"p95 {p95:.2f} s ≤ 5.5 s: {'met' if p95 <= 5.5 else 'MISSED'}"
+            )
+        if r.mode == "saturation":
+            click.echo(
+                f"target at saturation (P={r.period}s): gas used {r.gas_used_pct:.0f}% ≥ 90%: "
+                f"{'met' if r.gas_used_pct >= 90 else 'MISSED'}"
+            )
+    cli_ctx.logger.success(f"wrote {out / 'samples.csv'} and {out / 'latency.png'}")
