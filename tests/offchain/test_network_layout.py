@@ -1,0 +1,86 @@
+"""Network layout and node command lines (no geth process needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from imse.exceptions import ConfigError, NetworkMissingError
+from imse.network import manager
+from imse.network.layout import NODE_NAMES, NetworkConfig, NodeSpec, node_ports
+from imse.network.manager import NetworkStatus, NodeStatus
+
+
+def _config(tmp_path) -> NetworkConfig:
+    nodes = tuple(
+        NodeSpec(
+            name,
+            i,
+            f"0x{i + 1:040x}",
+            name != "customer",
+            *node_ports(30400, i),
+            f"enode://{i:0128x}@127.0.0.1:{30400 + i}",
+        )
+        for i, name in enumerate(NODE_NAMES)
+    )
+    return NetworkConfig(tmp_path, 4242, 5, 30000, 30_000_000, 30400, nodes, ("0x" + "ab" * 20,))
+
+
+def test_node_ports__derive_from_base():
+    assert node_ports(30400, 0) == (30400, 30410, 30420)
+    assert node_ports(30400, 3) == (30403, 30413, 30423)
+
+
+@pytest.mark.parametrize("base", [80, 65001])
+def test_node_ports__base_out_of_range__raises(base):
+    with pytest.raises(ConfigError, match="base port"):
+        node_ports(base, 0)
+
+
+def test_config__save_and_load__round_trips(tmp_path):
+    config = _config(tmp_path)
+    config.save()
+
+    assert NetworkConfig.load(tmp_path) == config
+
+
+def test_config__load_without_network__raises_with_hint(tmp_path):
+    with pytest.raises(NetworkMissingError, match="ape run genesis"):
+        NetworkConfig.load(tmp_path)
+
+
+def test_config__select__unknown_node_raises_and_empty_means_all(tmp_path):
+    config = _config(tmp_path)
+
+    assert [n.name for n in config.select(None)] == list(NODE_NAMES)
+    assert [n.name for n in config.select(["matcher", "boot"])] == ["boot", "matcher"]
+    with pytest.raises(ConfigError, match="no node named"):
+        config.select(["miner"])
+
+
+def test_geth_command__loopback_only_minimal_http_apis(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMSE_TOOLS_BIN", str(tmp_path))
+    (tmp_path / "geth").write_text("")
+    config = _config(tmp_path)
+
+    command = manager.geth_command(config, config.node("printer"))
+
+    joined = " ".join(command)
+    assert command[command.index("--http.addr") + 1] == "127.0.0.1"
+    assert command[command.index("--authrpc.addr") + 1] == "127.0.0.1"
+    assert command[command.index("--http.api") + 1] == "eth,net,web3,clique,txpool"
+    assert command[command.index("--miner.gaslimit") + 1] == "30000000"
+    assert "--nodiscover" in command
+    assert "--mine" not in command  # sealers start over IPC once peered
+    assert "personal" not in joined
+    assert "admin" not in joined
+
+
+def test_network_status__advancing_and_summary():
+    fresh = NodeStatus("boot", True, True, 3, 10, "0x1", 1.0, "u")
+    stale = NodeStatus("printer", True, True, 3, 10, "0x1", 60.0, "u")
+    stopped = NodeStatus("matcher", False, True, None, None, None, None, "u")
+
+    assert NetworkStatus((fresh, stopped), ("boot",), 5).advancing
+    assert not NetworkStatus((stale, stopped), ("boot",), 5).advancing
+    assert "STALLED" in NetworkStatus((stale, stopped), ("boot",), 5).summary
+    assert NetworkStatus((stopped,), ("boot",), 5).summary.endswith("chain down")
