@@ -121,7 +121,7 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
             customer_url = config.node("customer").rpc_url
             for mode in ("fixed", "saturation"):
                 name = f"P={period}s {'fixed ' + format(rate, 'g') + ' tx/s' if mode == 'fixed' else 'saturation'}"
-                log(f"round {name}: {blocks} blocks ≈ {blocks * period} s")
+                log(f"round {name}: {blocks} blocks (≈ {blocks * period} s unloaded)")
                 rounds.append(
                     run_round(
                         name=name,
@@ -130,7 +130,7 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
                         keys=keys,
                         period=period,
                         mode=mode,
-                        seconds=blocks * period,
+                        blocks=blocks,
                         rate=rate,
                         window=window,
                         progress=log,

@@ -43,9 +43,40 @@ def test_pins__solc_and_openzeppelin__agree_everywhere():
     assert config["solidity"]["evm_version"] == "paris"  # clique rejects Shanghai's PUSH0
 
 
-def test_geth__is_the_pinned_clique_capable_release():
+def test_geth__is_the_pinned_clique_capable_release_with_our_recommit_floor():
     done = _run(str(TOOLS_BIN / "geth"), "version")
     assert f"Version: {_pinned('GETH_VERSION')}-stable" in done.stdout
+    assert (TOOLS_BIN / "geth.build").read_text().strip() == f"{_pinned('GETH_VERSION')}+recommit100ms"
+
+
+def test_geth__accepts_a_100ms_recommit_without_sanitizing(tmp_path):
+    """Stock geth raises any --miner.recommit below 1 s to 1 s and says so; ours keeps 100 ms."""
+    done = subprocess.run(
+        [
+            str(TOOLS_BIN / "geth"),
+            "--datadir",
+            str(tmp_path),
+            "--dev",
+            "--ipcdisable",
+            "--port",
+            "0",
+            "--http",
+            "--http.port",
+            "0",
+            "--authrpc.port",
+            "0",
+            "--miner.recommit",
+            "100ms",
+            "--exec",
+            "1",
+            "console",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Sanitizing miner recommit interval" not in done.stdout + done.stderr
 
 
 def test_ipfs__is_the_pinned_kubo():

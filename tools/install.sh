@@ -109,15 +109,32 @@ install_node() {
 }
 
 # ----------------------------------------------------------------------------------------------- go
+# geth is built from the v1.13.15 module source with one constant changed: the floor of `--miner.recommit` (how often
+# the block being sealed is rebuilt with newly arrived transactions) goes from 1 s to 100 ms. With the stock 1 s, a
+# transaction that arrives in the last second before a clique block is sealed waits a whole extra period, which puts
+# publish latency at P = 5 s to p50 3.5 s / p95 5.75 s; at 100 ms it is p50 ~2.6 s / p95 ~4.9 s. Nothing else changes
+# (see docs/toolchain.md); the build stamp records the patch so a stock binary is never mistaken for ours.
+GETH_BUILD="$GETH_VERSION+recommit100ms"
+
 install_geth() {
-  if reports "^Version: $GETH_VERSION-stable" "$TOOLS/bin/geth" version; then
-    info "geth $GETH_VERSION present"; return
+  local stamp="$TOOLS/bin/geth.build"
+  if reports "^Version: $GETH_VERSION-stable" "$TOOLS/bin/geth" version && [[ -f "$stamp" && "$(cat "$stamp")" == "$GETH_BUILD" ]]; then
+    info "geth $GETH_BUILD present"; return
   fi
   command -v go >/dev/null || die "go not found (needed to build geth)"
-  step "Building geth v$GETH_VERSION with the Go module proxy (about 3-5 minutes)"
+  step "Building geth v$GETH_VERSION (recommit floor 100 ms) with the Go module proxy (about 3-5 minutes)"
+  local module src="$TOOLS/src/go-ethereum-$GETH_VERSION"
+  module="$(go mod download -json "github.com/ethereum/go-ethereum@v$GETH_VERSION" |
+    "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$module" "$src" && chmod -R u+w "$src"
+  local worker="$src/miner/worker.go"
+  grep -q "minRecommitInterval = 1 \* time.Second" "$worker" || die "geth source changed: recommit floor not found"
+  sed -i 's/minRecommitInterval = 1 \* time.Second/minRecommitInterval = 100 * time.Millisecond/' "$worker"
   # -checklinkname=0: geth 1.13 depends on fjl/memsize, which links runtime internals that Go >= 1.23 hides.
-  GOBIN="$TOOLS/bin" go install -ldflags=-checklinkname=0 "github.com/ethereum/go-ethereum/cmd/geth@v$GETH_VERSION"
+  (cd "$src" && go build -trimpath -ldflags=-checklinkname=0 -o "$TOOLS/bin/geth" ./cmd/geth)
   reports "^Version: $GETH_VERSION-stable" "$TOOLS/bin/geth" version || die "built geth is not $GETH_VERSION"
+  echo "$GETH_BUILD" >"$stamp"
+  rm -rf "$src"
 }
 
 install_kubo() {
@@ -141,6 +158,6 @@ install_python
 install_node
 install_geth
 install_kubo
-info "geth: $("$TOOLS/bin/geth" version | sed -n 's/^Version: //p'), ipfs: $("$TOOLS/bin/ipfs" version | cut -d' ' -f3)," \
+info "geth: $(cat "$TOOLS/bin/geth.build"), ipfs: $("$TOOLS/bin/ipfs" version | cut -d' ' -f3)," \
   "prusa-slicer: $(dpkg-query -W -f='${Version}' prusa-slicer)"
 step "Toolchain ready in $(($(date +%s) - START)) s"

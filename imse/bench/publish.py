@@ -1,6 +1,7 @@
 """Caliper-style publish benchmark: `placeOrder` transactions on the real clique network.
 
-One round = one load pattern on one network for at least N blocks:
+One round = one load pattern on one network, for N blocks of the chain (not N × period seconds: under load a
+loaded machine may seal more slowly than the period, and each round still spans N blocks):
 - *fixed rate*: the workers together submit `rate` transactions per second;
 - *saturation*: each worker keeps up to `window` transactions in flight, so blocks fill up.
 
@@ -150,7 +151,7 @@ def run_round(
     keys: list[str],
     period: int,
     mode: str,
-    seconds: float,
+    blocks: int,
     rate: float,
     window: int,
     progress: Callable[[str], None],
@@ -172,13 +173,17 @@ def run_round(
     tracker = Tracker(url, pending)
     tracker.start()
     start = time.time()
-    stop_at = start + seconds
+    last_block = tracker.head + blocks
+    give_up_at = start + 3 * blocks * max(period, 1)
+
+    def running() -> bool:
+        return tracker.head < last_block and time.time() < give_up_at
 
     def worker(index: int) -> None:
         account, nonce = accounts[index], int(nonces[index])
         interval = len(accounts) / rate if mode == "fixed" else 0.0
         next_send = start + index * interval / len(accounts)
-        while time.time() < stop_at:
+        while running():
             if mode == "fixed":
                 time.sleep(max(0.0, next_send - time.time()))
                 next_send += interval
@@ -211,14 +216,14 @@ def run_round(
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
-        time.sleep(min(10.0, seconds / 6))
+        time.sleep(min(10.0, blocks * period / 6))
         progress(f"{name}: {len(samples)} sent, {len(samples) - len(pending)} confirmed, head {tracker.head}")
-    drain_until = time.time() + max(30.0, 6 * period)
+    drain_until = time.time() + max(60.0, 10 * period)
     while pending and time.time() < drain_until:
         time.sleep(0.2)
     tracker.stop_event.set()
     tracker.join()
-    return RoundResult(name, period, mode, seconds, samples, tracker.block_gas)
+    return RoundResult(name, period, mode, time.time() - start, samples, tracker.block_gas)
 
 
 def write_csv(path: Path, rounds: list[RoundResult]) -> None:
