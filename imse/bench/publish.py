@@ -25,6 +25,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
+from imse.chain.requests import sample_order
 from imse.exceptions import RpcError
 from imse.network import rpc
 
@@ -107,40 +108,32 @@ class Tracker(threading.Thread):
         while not self.stop_event.is_set():
             try:
                 head = int(rpc.call(self.url, "eth_blockNumber"), 16)
+                while self.head < head and not self.stop_event.is_set():
+                    self._observe(self.head + 1)
+                    self.head += 1
             except RpcError:
+                # A loaded node may answer slowly: retry the same block rather than lose it (or the thread).
                 time.sleep(0.2)
                 continue
-            while self.head < head:
-                self.head += 1
-                seen = time.time()
-                block = rpc.call(self.url, "eth_getBlockByNumber", hex(self.head), False)
-                receipts = rpc.call(self.url, "eth_getBlockReceipts", hex(self.head)) if block["transactions"] else []
-                status = {r["transactionHash"]: r["status"] == "0x1" for r in receipts}
-                self.block_gas.append((self.head, int(block["gasUsed"], 16), int(block["gasLimit"], 16)))
-                with self.lock:
-                    for tx_hash in block["transactions"]:
-                        if (sample := self.pending.pop(tx_hash, None)) is not None:
-                            sample.confirmed, sample.block, sample.ok = seen, self.head, status.get(tx_hash, False)
             time.sleep(0.05)
+
+    def _observe(self, number: int) -> None:
+        seen = time.time()
+        block = rpc.call(self.url, "eth_getBlockByNumber", hex(number), False, timeout=30)
+        receipts = rpc.call(self.url, "eth_getBlockReceipts", hex(number), timeout=60) if block else None
+        if block is None or receipts is None:
+            # The head moved under us (a short clique reorg): look at this height again on the next poll.
+            raise RpcError(self.url, "eth_getBlockByNumber", f"block {number} not available yet")
+        status = {r["transactionHash"]: r["status"] == "0x1" for r in receipts}
+        self.block_gas.append((number, int(block["gasUsed"], 16), int(block["gasLimit"], 16)))
+        with self.lock:
+            for tx_hash in block["transactions"]:
+                if (sample := self.pending.pop(tx_hash, None)) is not None:
+                    sample.confirmed, sample.block, sample.ok = seen, number, status.get(tx_hash, False)
 
 
 def _order_call(book: Any, due: int) -> Any:
-    return book.functions.placeOrder(
-        (
-            b"\x22" * 32,
-            "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
-            50_000,
-            40_000,
-            30_000,
-            0,
-            0,
-            200,
-            1,
-            10,
-            due,
-            b"\x33" * 32,
-        )
-    )
+    return book.functions.placeOrder(sample_order(due))
 
 
 def run_round(

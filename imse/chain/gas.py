@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imse.chain.deploy import deploy_platform
+from imse.chain.requests import sample_order
 from imse.chain.types import CatalogueKind, TwinKind, TwinStatus
 
 MM = 1000
@@ -36,31 +37,7 @@ class Row:
 
 
 def _order(due: int, **fields: int) -> tuple[object, ...]:
-    values = {
-        "sizeU": 50 * MM,
-        "sizeV": 40 * MM,
-        "sizeW": 30 * MM,
-        "material": 0,
-        "colour": 0,
-        "accuracy": 200,
-        "quantity": 1,
-        "priority": 10,
-        **fields,
-    }
-    return (
-        b"\x22" * 32,
-        CID,
-        values["sizeU"],
-        values["sizeV"],
-        values["sizeW"],
-        values["material"],
-        values["colour"],
-        values["accuracy"],
-        values["quantity"],
-        values["priority"],
-        due,
-        b"\x33" * 32,
-    )
+    return sample_order(due, designCid=CID, **fields)
 
 
 def measure(project: Any, test_accounts: Any, chain: Any) -> list[Row]:

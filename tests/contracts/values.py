@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from imse.chain.requests import SAMPLE_ORDER
+from imse.chain.requests import order_request as build_order_request
+
 MATERIALS = {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 63: "Resin"}
 COLOURS = {0: "white", 1: "black", 2: "red", 3: "blue"}
 
@@ -18,23 +21,9 @@ DEFAULT_CAPABILITY: dict[str, int] = {
     "colourMask": 0b111,  # white, black, red
 }
 
-DEFAULT_ORDER: dict[str, Any] = {
-    "designDigest": b"\x22" * 32,
-    "designCid": "bafkreidesignstl",
-    "sizeU": 50 * MM,
-    "sizeV": 40 * MM,
-    "sizeW": 30 * MM,
-    "material": 0,
-    "colour": 0,
-    "accuracy": 200,
-    "quantity": 1,
-    "priority": 10,
-    "dueDate": 0,  # set by the create_order fixture
-    "shippingHash": b"\x33" * 32,
-}
+DEFAULT_ORDER: dict[str, Any] = {**SAMPLE_ORDER, "designCid": "bafkreidesignstl", "dueDate": 0}  # due date: fixture
 
 CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
-ORDER_FIELDS = tuple(DEFAULT_ORDER)
 
 
 def capability_tuple(**fields: int) -> tuple[int, ...]:
@@ -45,8 +34,4 @@ def capability_tuple(**fields: int) -> tuple[int, ...]:
 
 def order_request(**fields: Any) -> tuple[Any, ...]:
     """An OrderRequest struct as a tuple, defaults overridden by `fields`."""
-    unknown = set(fields) - set(ORDER_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown order fields: {sorted(unknown)}")
-    merged = {**DEFAULT_ORDER, **fields}
-    return tuple(merged[name] for name in ORDER_FIELDS)
+    return build_order_request(**{**DEFAULT_ORDER, **fields})

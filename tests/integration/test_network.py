@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from imse.chain.requests import sample_order
 from imse.chain.types import OrderStatus
 from imse.network import manager, rpc
 from imse.network.layout import NetworkConfig
@@ -16,32 +17,8 @@ WEEK = 7 * 24 * 3600
 
 
 def _order_request(w3, **fields):
-    values = {
-        "sizeU": 50_000,
-        "sizeV": 40_000,
-        "sizeW": 30_000,
-        "material": 0,
-        "colour": 0,
-        "accuracy": 200,
-        "quantity": 1,
-        "priority": 10,
-        **fields,
-    }
     due = w3.eth.get_block("latest")["timestamp"] + WEEK
-    return (
-        b"\x22" * 32,
-        "bafkreidesign",
-        values["sizeU"],
-        values["sizeV"],
-        values["sizeW"],
-        values["material"],
-        values["colour"],
-        values["accuracy"],
-        values["quantity"],
-        values["priority"],
-        due,
-        b"\x33" * 32,
-    )
+    return sample_order(due, designCid="bafkreidesign", **fields)
 
 
 def _heads(network: NetworkConfig) -> dict[str, int]:
