@@ -36,10 +36,6 @@ class Row:
         return self.target is None or self.per_item <= self.target
 
 
-def _order(due: int, **fields: int) -> tuple[object, ...]:
-    return sample_order(due, designCid=CID, **fields)
-
-
 def measure(project: Any, test_accounts: Any, chain: Any) -> list[Row]:
     """Runs the scenario on the connected (test) chain and returns one row per measured call."""
     admin, servicer, matcher, operator, customer = test_accounts[:5]
@@ -81,13 +77,13 @@ def measure(project: Any, test_accounts: Any, chain: Any) -> list[Row]:
     add("TwinRegistry", "setTwinStatus", "busy", registry.setTwinStatus(2, TwinStatus.BUSY, sender=servicer))
 
     due = int(chain.pending_timestamp) + 30 * 24 * 3600
-    add("OrderBook", "placeOrder", "first order", book.placeOrder(_order(due), sender=customer), target=100_000)
-    add("OrderBook", "placeOrder", "typical", book.placeOrder(_order(due), sender=customer), target=100_000)
+    add("OrderBook", "placeOrder", "first order", book.placeOrder(sample_order(due), sender=customer), target=100_000)
+    add("OrderBook", "placeOrder", "typical", book.placeOrder(sample_order(due), sender=customer), target=100_000)
     add(
         "OrderBook",
         "placeOrders",
         "cart of 10, per order",
-        book.placeOrders([_order(due, quantity=i + 1) for i in range(10)], sender=customer),
+        book.placeOrders([sample_order(due, quantity=i + 1) for i in range(10)], sender=customer),
         items=10,
         target=70_000,
     )

@@ -420,7 +420,7 @@ def network_status(config: NetworkConfig) -> NetworkStatus:
                 age = max(0.0, time.time() - int(block["timestamp"], 16))
                 signers = signers or [s.lower() for s in rpc.call(node.rpc_url, "clique_getSigners")]
             except RpcError:
-                pass
+                pass  # running but not answering (starting up, overloaded): shown with empty columns
         rows.append(NodeStatus(node.name, running, False, peers, head, head_hash, age, node.rpc_url))
     if not signers:
         signers = [n.account.lower() for n in config.nodes if n.genesis_signer]
