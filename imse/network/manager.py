@@ -227,7 +227,9 @@ def start_nodes(
     sealers = [name for name in started if config.node(name).account.lower() in signers]
     if sealers and len(started) < len(running_nodes(config)):
         # Joining a running chain: catch up first, or the new sealer would fork off an old head.
-        wait_for_sync(config, timeout=max(5.0, deadline - time.monotonic()))
+        # Exactly at the others' head (slack 0): a sealer one block behind seals a rival block at that height,
+        # and clique's "signed recently" rule can then deadlock the fork.
+        wait_for_sync(config, timeout=max(5.0, deadline - time.monotonic()), slack=0)
     for name in sealers:
         _wait_unlocked(config, config.node(name), deadline)
         progress(f"starting the sealer of node {name}")
