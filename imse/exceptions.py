@@ -10,7 +10,20 @@ the builtin it resembles, so callers can catch either.
     │   ├── NetworkMissingError           no network has been created in that folder
     │   ├── NodeStartError                a geth node did not start or did not become ready
     │   └── RpcError                      a node's RPC is unreachable or answered an error
-    └── RegistryError (LookupError)       no deployment registry, or it does not match the chain
+    ├── RegistryError (LookupError)       no deployment registry, or it does not match the chain
+    ├── StorageError (RuntimeError)       the file store (IPFS) cannot do what was asked
+    │   ├── ContentNotFoundError          no object with that CID could be fetched in time
+    │   ├── ContentTooLargeError          an object is over the size limit (checked while streaming)
+    │   ├── IntegrityError                fetched content does not match the digest recorded on chain
+    │   └── SwarmError                    the private IPFS swarm cannot be created, started or reached
+    ├── TwinError (ValueError)            a digital twin operation was refused
+    │   ├── TwinValidationError           a document does not match its kind's JSON Schema / catalogue
+    │   ├── PatchError                    a JSON Patch is malformed or does not apply
+    │   ├── DraftNotFoundError            no local draft with that id
+    │   ├── TwinNotFoundError             no published twin with that id
+    │   └── StaleVersionError             someone else updated the twin first (optimistic concurrency)
+    ├── StlError (ValueError)             an STL file is malformed, empty, degenerate or too large
+    └── SlicerError (RuntimeError)        the slicer is missing, failed or timed out
 """
 
 from __future__ import annotations
@@ -73,3 +86,86 @@ class RpcError(NetworkError):
 
 class RegistryError(ImseError, LookupError):
     """No deployment registry for the network, or it does not match the chain."""
+
+
+class StorageError(ImseError, RuntimeError):
+    """The file store (IPFS) cannot do what was asked."""
+
+
+class ContentNotFoundError(StorageError, LookupError):
+    """No object with that CID could be fetched within the timeout."""
+
+    def __init__(self, cid: str, reason: str = "not found") -> None:
+        self.cid = cid
+        super().__init__(f"{cid}: {reason}")
+
+
+class ContentTooLargeError(StorageError):
+    """An object is larger than the limit; the read stopped at the limit."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"{what} is larger than the limit of {limit:,} bytes")
+
+
+class IntegrityError(StorageError):
+    """Content read back does not match the digest recorded for it (on chain)."""
+
+    def __init__(self, cid: str, expected: str, actual: str) -> None:
+        self.cid, self.expected, self.actual = cid, expected, actual
+        super().__init__(f"{cid}: content digest {actual} does not match the recorded {expected}")
+
+
+class SwarmError(StorageError):
+    """The private IPFS swarm cannot be created, started or reached."""
+
+
+class TwinError(ImseError, ValueError):
+    """A digital twin operation was refused."""
+
+
+class TwinValidationError(TwinError):
+    """A twin document does not match its kind's schema or the catalogue; `problems` lists each one with its path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid twin document: " + "; ".join(problems))
+
+
+class PatchError(TwinError):
+    """A JSON Patch is malformed or does not apply to the document."""
+
+
+class DraftNotFoundError(TwinError, LookupError):
+    """No local draft with that id."""
+
+    def __init__(self, draft_id: int) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"no draft {draft_id} (see the list of drafts)")
+
+
+class TwinNotFoundError(TwinError, LookupError):
+    """No published twin with that id."""
+
+    def __init__(self, twin_id: int) -> None:
+        self.twin_id = twin_id
+        super().__init__(f"no published twin {twin_id}")
+
+
+class StaleVersionError(TwinError):
+    """The twin moved on since the version an update was made against (like HTTP If-Match failing)."""
+
+    def __init__(self, twin_id: int, expected: int, current: int) -> None:
+        self.twin_id, self.expected, self.current = twin_id, expected, current
+        super().__init__(
+            f"someone else updated twin {twin_id} to version {current} (your change was made against version "
+            f"{expected}); nothing was written — fetch version {current} and apply your change again"
+        )
+
+
+class StlError(ImseError, ValueError):
+    """An STL file is malformed, empty, degenerate or too large; nothing was uploaded."""
+
+
+class SlicerError(ImseError, RuntimeError):
+    """The slicer is missing, failed or timed out."""

@@ -13,3 +13,13 @@ TEST_MNEMONIC = "test test test test test test test test test test test junk"
 def network_dir() -> Path:
     """Where the clique network lives (IMSE_NETWORK_DIR; default data/network in the project)."""
     return Path(os.environ.get("IMSE_NETWORK_DIR", PROJECT_ROOT / "data" / "network"))
+
+
+def ipfs_dir() -> Path:
+    """Where the private IPFS swarm lives (IMSE_IPFS_DIR; default data/ipfs in the project)."""
+    return Path(os.environ.get("IMSE_IPFS_DIR", PROJECT_ROOT / "data" / "ipfs"))
+
+
+def data_dir() -> Path:
+    """The project's git-ignored data folder (IMSE_DATA_DIR; default data/): drafts, slicer cache, checkpoints."""
+    return Path(os.environ.get("IMSE_DATA_DIR", PROJECT_ROOT / "data"))

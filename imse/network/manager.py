@@ -11,30 +11,24 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account import Account
 
+from imse import process
 from imse.exceptions import NetworkError, NetworkExistsError, NodeStartError, RpcError
 from imse.network import rpc
 from imse.network.genesis import DEFAULT_BALANCE_WEI, GenesisSpec, build_genesis
 from imse.network.keys import create_account, create_nodekey
 from imse.network.layout import DEFAULT_SIGNERS, HOST, NODE_NAMES, NetworkConfig, NodeSpec, node_ports
 
-Progress = Callable[[str], None]
-# geth processes this Python process started (tests start and stop nodes in-process): kept so they are reaped
-# through their Popen handle and never garbage-collected while running.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+Progress = process.Progress
+_quiet = process.quiet
 HTTP_APIS = "eth,net,web3,clique,txpool"  # no admin, personal, debug or miner over HTTP
-
-
-def _quiet(_message: str) -> None:
-    pass
 
 
 def geth_binary() -> str:
@@ -136,15 +130,7 @@ def _write_static_peers(config: NetworkConfig, node: NodeSpec) -> None:
 
 def pid_of(config: NetworkConfig, node: str) -> int | None:
     """The pid of the node's geth if it is running (checked against its command line), else None."""
-    path = config.pid_file(node)
-    try:
-        pid = int(path.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (OSError, ValueError):
-        return None
-    if str(config.data_dir(node)).encode() not in cmdline or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-        return None
-    return pid
+    return process.running_pid(config.pid_file(node), str(config.data_dir(node)))
 
 
 def current_signers(config: NetworkConfig) -> set[str]:
@@ -208,21 +194,12 @@ def start_nodes(
             continue
         seal = node.account.lower() in signers
         progress(f"starting node {node.name}{' (signer)' if seal else ''}: p2p {node.p2p_port}, rpc {node.rpc_url}")
-        log = config.log_file(node.name).open("ab")
-        process = subprocess.Popen(
-            geth_command(config, node),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # the nodes outlive the command that started them
+        started[node.name] = process.spawn(
+            geth_command(config, node), log=config.log_file(node.name), pid_file=config.pid_file(node.name)
         )
-        log.close()
-        config.pid_file(node.name).write_text(f"{process.pid}\n")
-        started[node.name] = process
-        _CHILDREN[process.pid] = process
     deadline = time.monotonic() + timeout
-    for name, process in started.items():
-        _wait_rpc(config, config.node(name), process, deadline)
+    for name, child in started.items():
+        _wait_rpc(config, config.node(name), child, deadline)
     wait_for_peers(config, deadline=deadline, progress=progress)
     sealers = [name for name in started if config.node(name).account.lower() in signers]
     if sealers and len(started) < len(running_nodes(config)):
@@ -260,19 +237,14 @@ def set_sealing(config: NetworkConfig, node: str, on: bool) -> None:
 
 
 def _log_tail(config: NetworkConfig, node: str, lines: int = 15) -> str:
-    try:
-        return "\n".join(config.log_file(node).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+    return process.log_tail(config.log_file(node), lines)
 
 
-def _wait_rpc(config: NetworkConfig, node: NodeSpec, process: subprocess.Popen[bytes], deadline: float) -> None:
+def _wait_rpc(config: NetworkConfig, node: NodeSpec, child: subprocess.Popen[bytes], deadline: float) -> None:
     while True:
-        if process.poll() is not None:
+        if child.poll() is not None:
             config.pid_file(node.name).unlink(missing_ok=True)
-            raise NodeStartError(
-                node.name, f"geth exited with status {process.returncode}", _log_tail(config, node.name)
-            )
+            raise NodeStartError(node.name, f"geth exited with status {child.returncode}", _log_tail(config, node.name))
         try:
             rpc.call(node.rpc_url, "eth_blockNumber", timeout=2)
             return
@@ -333,42 +305,22 @@ def stop_nodes(
 ) -> list[str]:
     """Stops the named nodes (all by default) gracefully (SIGTERM, then SIGKILL after `timeout`).
     Returns the names stopped; the chain data stays, and the next start resumes it."""
-    stopped = []
-    for node in config.select(list(names or [])):
-        pid = pid_of(config, node.name)
-        if pid is None:
-            config.pid_file(node.name).unlink(missing_ok=True)
-            continue
-        progress(f"stopping node {node.name} (pid {pid})")
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(config, node.name, pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(config, node.name, pid):
-            progress(f"node {node.name} did not stop in {timeout:.0f} s: killing it")
-            os.kill(pid, signal.SIGKILL)
-            while _alive(config, node.name, pid):
-                time.sleep(0.1)
-        config.pid_file(node.name).unlink(missing_ok=True)
-        stopped.append(node.name)
-    return stopped
-
-
-def _alive(config: NetworkConfig, name: str, pid: int) -> bool:
-    """Whether the node still runs; reaps it when it is our own child (as in tests), so no zombie is left."""
-    if (child := _CHILDREN.get(pid)) is not None and child.poll() is not None:
-        del _CHILDREN[pid]
-        return False
-    return pid_of(config, name) is not None
+    return [
+        node.name
+        for node in config.select(list(names or []))
+        if process.stop(
+            config.pid_file(node.name),
+            str(config.data_dir(node.name)),
+            timeout=timeout,
+            name=f"node {node.name}",
+            progress=progress,
+        )
+    ]
 
 
 def kill_node(config: NetworkConfig, name: str) -> None:
     """Kills a node abruptly (SIGKILL), as a crash would; for failure tests."""
-    if pid := pid_of(config, name):
-        os.kill(pid, signal.SIGKILL)
-        while _alive(config, name, pid):
-            time.sleep(0.05)
-    config.pid_file(name).unlink(missing_ok=True)
+    process.kill(config.pid_file(name), str(config.data_dir(name)))
 
 
 # ---------------------------------------------------------------------------------------------- status
