@@ -25,6 +25,10 @@ class Part:
     accuracy: int
 
 
+CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
+"""TwinRegistry.Capability's fields, in order."""
+
+
 @dataclass(frozen=True, slots=True)
 class Capability:
     """A printer's capability summary, as TwinRegistry stores it."""
@@ -35,6 +39,10 @@ class Capability:
     accuracy: int
     material_mask: int
     colour_mask: int
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
+        """The TwinRegistry.Capability struct, in field order."""
+        return (self.build_x, self.build_y, self.build_z, self.accuracy, self.material_mask, self.colour_mask)
 
 
 def _in_mask(code: int, mask: int) -> bool:

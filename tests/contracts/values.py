@@ -6,6 +6,7 @@ from typing import Any
 
 from imse.chain.requests import SAMPLE_ORDER
 from imse.chain.requests import order_request as build_order_request
+from imse.matching.constraints import CAPABILITY_FIELDS
 
 MATERIALS = {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 63: "Resin"}
 COLOURS = {0: "white", 1: "black", 2: "red", 3: "blue"}
@@ -23,7 +24,6 @@ DEFAULT_CAPABILITY: dict[str, int] = {
 
 DEFAULT_ORDER: dict[str, Any] = {**SAMPLE_ORDER, "designCid": "bafkreidesignstl", "dueDate": 0}  # due date: fixture
 
-CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
 
 
 def capability_tuple(**fields: int) -> tuple[int, ...]:

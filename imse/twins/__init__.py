@@ -1,0 +1,2 @@
+"""Digital twins: JSON Schema per resource kind, canonical hashing, capability summaries, local drafts, and
+publishing / patching / verifying twins on TwinRegistry + IPFS."""
