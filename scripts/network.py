@@ -21,6 +21,7 @@ from imse.exceptions import ImseError
 from imse.network import manager
 from imse.network.layout import NODE_NAMES, NetworkConfig
 from imse.settings import network_dir
+from imse.text import table
 
 ROLES = {"boot": "boot node", "customer": "customer explorer", "printer": "printer / executer", "matcher": "matcher"}
 dir_option = click.option(
@@ -121,9 +122,7 @@ def _print_status(config: NetworkConfig) -> None:
         )
         for n in state.nodes
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(table(header, rows))
     click.echo(f"chain id {config.chain_id}, {config.period} s blocks; signers: {', '.join(state.signers)}")
     click.echo(state.summary)
 
