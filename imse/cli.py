@@ -1,18 +1,27 @@
 """The `imse` console command, for people who work without the web UI.
 
-This first version reports versions and the toolchain; later issues add `imse stl`, `imse slice`, `imse match`.
+    imse doctor                                   the toolchain this project installed
+    imse stl info FILE [--scale 1.0]              size (mm, µm), triangles, volume, watertight — JSON
+    imse slice FILE --profile P.json | --twin T.json [--material PLA] [--infill 20] [--layer-height 0.2]
+                                                  G-code path + estimated print seconds — JSON
+    imse twin validate FILE                       check a twin document against its kind's schema
+
+Errors print one line on stderr and exit with status 1 (2 for usage errors).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from imse import __version__
+from imse.exceptions import ImseError
 
 
 def _tool_version(command: list[str]) -> str:
@@ -40,16 +49,111 @@ def _doctor() -> int:
     return 0 if not any(value.startswith("missing") for value in rows.values()) else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _stl_info(args: argparse.Namespace) -> int:
+    from imse.files.stl import StlLimits, read_stl
+
+    limits = StlLimits(args.max_bytes, args.max_triangles, args.max_size_mm)
+    _print_json(read_stl(Path(args.file), scale=args.scale, limits=limits).to_json())
+    return 0
+
+
+def _slice(args: argparse.Namespace) -> int:
+    from imse.files.slicer import Slicer, SlicerProfile
+    from imse.files.stl import read_stl
+    from imse.settings import data_dir
+    from imse.twins.canonical import parse_json
+
+    if args.profile:
+        profile = SlicerProfile.from_json(parse_json(Path(args.profile).read_bytes(), f"profile {args.profile}"))
+        changes = {"material": args.material, "infill_percent": args.infill, "layer_height_mm": args.layer_height}
+        profile = profile.with_options(**{k: v for k, v in changes.items() if v is not None})
+    else:
+        twin = parse_json(Path(args.twin).read_bytes(), f"twin {args.twin}")
+        profile = SlicerProfile.from_twin(
+            twin, material=args.material or "PLA", infill_percent=args.infill or 20, layer_height_mm=args.layer_height
+        )
+    stl = Path(args.file).read_bytes()
+    info = read_stl(stl)
+    slicer = Slicer(Path(args.cache_dir) if args.cache_dir else data_dir() / "slicer", timeout=args.timeout)
+    result = slicer.slice(stl, profile, size_mm=info.size_mm)
+    seconds = result.estimated_seconds
+    _print_json(
+        {
+            **result.to_json(),
+            "estimated": f"{seconds // 3600}h {seconds % 3600 // 60}m {seconds % 60}s",
+            "model": {"size_mm": info.size_mm, "triangles": info.triangles, "sha256": info.sha256},
+        }
+    )
+    return 0
+
+
+def _twin_validate(args: argparse.Namespace) -> int:
+    from imse.twins.canonical import digest, parse_json
+    from imse.twins.schema import validate
+
+    document = parse_json(Path(args.file).read_bytes(), f"document {args.file}")
+    kind = validate(document)
+    _print_json({"valid": True, "kind": kind, "digest": "0x" + digest(document).hex()})
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imse", description="imseStudio command line.")
     parser.add_argument("--version", action="version", version=f"imse {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("doctor", help="show the toolchain this project installed and its versions")
+
+    stl = commands.add_parser("stl", help="STL models").add_subparsers(dest="stl_command", metavar="ACTION")
+    info = stl.add_parser("info", help="measure an STL file (JSON on stdout)")
+    info.add_argument("file", help="binary or ASCII STL")
+    info.add_argument("--scale", type=float, default=1.0, help="scale factor applied to the model [1.0]")
+    info.add_argument("--max-bytes", type=int, default=100 * 1024 * 1024, help="file size limit [100 MiB]")
+    info.add_argument("--max-triangles", type=int, default=2_000_000, help="triangle limit [2,000,000]")
+    info.add_argument("--max-size-mm", type=float, default=2000.0, help="longest side limit, mm [2000]")
+
+    sl = commands.add_parser("slice", help="slice an STL with PrusaSlicer: G-code + estimated print time (JSON)")
+    sl.add_argument("file", help="binary or ASCII STL")
+    source = sl.add_mutually_exclusive_group(required=True)
+    source.add_argument("--profile", help="slicer profile JSON (nozzle_mm, layer_height_mm, bed_x_mm, …)")
+    source.add_argument("--twin", help="printer twin JSON: the profile is derived from it")
+    sl.add_argument("--material", help="catalogue material (PLA, ABS, PETG, TPU, Nylon) [profile's, else PLA]")
+    sl.add_argument("--infill", type=int, help="infill percent [profile's, else 20]")
+    sl.add_argument("--layer-height", type=float, help="layer height, mm [profile's / the printer's first]")
+    sl.add_argument("--cache-dir", help="G-code cache folder [data/slicer]")
+    sl.add_argument("--timeout", type=float, default=300.0, help="seconds before the slicer is stopped [300]")
+
+    twin = commands.add_parser("twin", help="twin documents").add_subparsers(dest="twin_command", metavar="ACTION")
+    validate = twin.add_parser("validate", help="check a twin document against its kind's JSON Schema")
+    validate.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "doctor":
-        return _doctor()
-    parser.print_help()
-    return 0
+    handlers = {
+        ("doctor", None): lambda _: _doctor(),
+        ("stl", "info"): _stl_info,
+        ("slice", None): _slice,
+        ("twin", "validate"): _twin_validate,
+    }
+    action = getattr(args, f"{args.command}_command", None) if args.command else None
+    handler = handlers.get((args.command, action))
+    if handler is None:
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(handler(args))
+    except ImseError as err:
+        print(f"imse: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"imse: error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

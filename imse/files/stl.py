@@ -87,6 +87,8 @@ def read_stl(source: Path | bytes, *, scale: float = 1.0, limits: StlLimits = St
             raise StlError("binary STL with 0 triangles (empty model)")
         if count > limits.max_triangles:
             raise StlError(f"{count:,} triangles is over the limit of {limits.max_triangles:,}")
+    if kind == "ascii":
+        _check_ascii(data)
     try:
         mesh: Any = trimesh.load(io.BytesIO(data), file_type="stl", process=False, force="mesh")
     except Exception as err:  # trimesh raises many types on malformed input
@@ -124,6 +126,29 @@ def read_stl(source: Path | bytes, *, scale: float = 1.0, limits: StlLimits = St
         sha256="0x" + hashlib.sha256(data).hexdigest(),
         bytes=len(data),
     )
+
+
+def _check_ascii(data: bytes) -> None:
+    """Every facet of an ASCII STL has exactly three `vertex x y z` lines with numbers (trimesh would silently drop
+    a broken facet)."""
+    facets = vertices = 0
+    for number, raw in enumerate(data.splitlines(), start=1):
+        words = raw.strip().lower().split()
+        if words[:1] == [b"facet"]:
+            facets += 1
+        elif words[:1] == [b"vertex"]:
+            vertices += 1
+            try:
+                if len(words) != 4 or not all(math.isfinite(float(w)) for w in words[1:]):
+                    raise ValueError
+            except ValueError:
+                raise StlError(
+                    f"malformed ascii STL: line {number} is not 'vertex x y z' with finite numbers"
+                ) from None
+    if facets == 0:
+        raise StlError("ASCII STL without any facet (empty model)")
+    if vertices != 3 * facets:
+        raise StlError(f"malformed ascii STL: {facets} facets but {vertices} vertex lines (3 per facet expected)")
 
 
 def _read_bytes(source: Path | bytes, max_bytes: int) -> bytes:

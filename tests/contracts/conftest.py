@@ -11,94 +11,12 @@ from typing import Any
 
 import pytest
 
-from imse.chain.deploy import deploy_platform
-from imse.chain.types import CatalogueKind, TwinKind
+from imse.chain.types import TwinKind
 from tests.contracts.values import (
-    COLOURS,
     DEFAULT_CAPABILITY,
-    MATERIALS,
     capability_tuple,
     order_request,
 )
-
-# ---------------------------------------------------------------------------------------------- accounts
-
-
-@pytest.fixture(scope="session")
-def admin(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="session")
-def servicer(accounts):
-    return accounts[1]
-
-
-@pytest.fixture(scope="session")
-def other_servicer(accounts):
-    return accounts[2]
-
-
-@pytest.fixture(scope="session")
-def matcher(accounts):
-    return accounts[3]
-
-
-@pytest.fixture(scope="session")
-def operator(accounts):
-    return accounts[4]
-
-
-@pytest.fixture(scope="session")
-def customer(accounts):
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
-def other_customer(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="session")
-def stranger(accounts):
-    return accounts[7]
-
-
-# ---------------------------------------------------------------------------------------------- contracts
-
-
-@pytest.fixture(scope="session")
-def platform(project, admin, servicer, other_servicer, matcher):
-    deployed = deploy_platform(project, admin)
-    registry = deployed.twin_registry
-    for code, name in MATERIALS.items():
-        registry.addCatalogueEntry(CatalogueKind.MATERIAL, code, name, sender=admin)
-    for code, name in COLOURS.items():
-        registry.addCatalogueEntry(CatalogueKind.COLOUR, code, name, sender=admin)
-    for account in (servicer, other_servicer):
-        registry.grantRole(registry.SERVICER_ROLE(), account, sender=admin)
-    deployed.match_ledger.grantRole(deployed.match_ledger.MATCHER_ROLE(), matcher, sender=admin)
-    return deployed
-
-
-@pytest.fixture(scope="session")
-def twin_registry(platform):
-    return platform.twin_registry
-
-
-@pytest.fixture(scope="session")
-def order_book(platform):
-    return platform.order_book
-
-
-@pytest.fixture(scope="session")
-def match_ledger(platform):
-    return platform.match_ledger
-
-
-@pytest.fixture(scope="session")
-def execution_log(platform):
-    return platform.execution_log
 
 
 @pytest.fixture
@@ -114,8 +32,14 @@ def due_date(chain) -> int:
 def create_twin(twin_registry, servicer) -> Callable[..., int]:
     """Publishes a twin and returns its id."""
 
-    def create(*, owner: Any = None, kind: TwinKind = TwinKind.PRINTER, digest: bytes = b"\x11" * 32,
-               cid: str = "bafkreitwinspec", **capability: int) -> int:
+    def create(
+        *,
+        owner: Any = None,
+        kind: TwinKind = TwinKind.PRINTER,
+        digest: bytes = b"\x11" * 32,
+        cid: str = "bafkreitwinspec",
+        **capability: int,
+    ) -> int:
         cap = capability_tuple(**{**DEFAULT_CAPABILITY, **capability})
         tx = twin_registry.publishTwin(kind, cap, digest, cid, sender=owner or servicer)
         return int(tx.events[0].twinId)
@@ -149,8 +73,16 @@ def order_id(create_order) -> int:
 def match_input() -> Callable[..., tuple[Any, ...]]:
     """A MatchInput tuple (manual by default)."""
 
-    def build(order_id: int, twin_id: int, *, rule_id: int = 0, rule_version: int = 0, planned_start: int = 0,
-              estimated_seconds: int = 3600, gcode_cid: str = "bafkreigcode") -> tuple[Any, ...]:
+    def build(
+        order_id: int,
+        twin_id: int,
+        *,
+        rule_id: int = 0,
+        rule_version: int = 0,
+        planned_start: int = 0,
+        estimated_seconds: int = 3600,
+        gcode_cid: str = "bafkreigcode",
+    ) -> tuple[Any, ...]:
         return (order_id, twin_id, rule_id, rule_version, planned_start, estimated_seconds, gcode_cid)
 
     return build

@@ -60,7 +60,9 @@ def test_enum_types__used_in_abi__are_the_mirrored_ones(project, contract, error
 
 def test_enum_values__match_solidity_declaration_order():
     sources = {
-        path.name: path.read_text() for path in (FOLDER.parent / "contracts").rglob("*.sol") if ".cache" not in path.parts
+        path.name: path.read_text()
+        for path in (FOLDER.parent / "contracts").rglob("*.sol")
+        if ".cache" not in path.parts
     }
     declared = {
         "OrderStatus": ("IOrderBook.sol", t.OrderStatus),

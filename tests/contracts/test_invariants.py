@@ -16,7 +16,14 @@ import ape
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from imse.chain.types import Constraint, OrderStatus, TwinKind, TwinStatus, order_moves
 from imse.matching.constraints import Capability, Part, check
@@ -49,8 +56,17 @@ def _capability(fields: dict[str, int]) -> Capability:
 
 @pytest.mark.slow
 def test_platform_invariants(
-    chain, twin_registry, order_book, match_ledger, execution_log, servicer, other_servicer, matcher, customer,
-    other_customer, due_date,
+    chain,
+    twin_registry,
+    order_book,
+    match_ledger,
+    execution_log,
+    servicer,
+    other_servicer,
+    matcher,
+    customer,
+    other_customer,
+    due_date,
 ):
     moves = set(order_moves(0)) | set(order_moves(1))
 
@@ -79,8 +95,12 @@ def test_platform_invariants(
         def publish_two_printers(self, small: bool) -> None:
             for owner, fields in (
                 (servicer, DEFAULT_CAPABILITY),
-                (other_servicer, {**DEFAULT_CAPABILITY, "buildX": 100 * MM, "buildY": 100 * MM, "accuracy": 50}
-                 if small else DEFAULT_CAPABILITY),
+                (
+                    other_servicer,
+                    {**DEFAULT_CAPABILITY, "buildX": 100 * MM, "buildY": 100 * MM, "accuracy": 50}
+                    if small
+                    else DEFAULT_CAPABILITY,
+                ),
             ):
                 cap = capability_tuple(**fields)
                 tx = twin_registry.publishTwin(TwinKind.PRINTER, cap, b"\x11" * 32, "cid", sender=owner)

@@ -25,7 +25,6 @@ DEFAULT_CAPABILITY: dict[str, int] = {
 DEFAULT_ORDER: dict[str, Any] = {**SAMPLE_ORDER, "designCid": "bafkreidesignstl", "dueDate": 0}  # due date: fixture
 
 
-
 def capability_tuple(**fields: int) -> tuple[int, ...]:
     """A Capability struct as a tuple, defaults overridden by `fields`."""
     merged = {**DEFAULT_CAPABILITY, **fields}

@@ -22,9 +22,7 @@ def with_operator(twin_registry, twin_id, servicer, operator):
 def test_assign_operator__owner__records_and_emits(execution_log, matched_order, twin_id, servicer, with_operator):
     tx = execution_log.assignOperator(matched_order, with_operator, sender=servicer)
 
-    assert_events(
-        tx, [execution_log.OperatorAssigned(orderId=matched_order, twinId=twin_id, operator=with_operator)]
-    )
+    assert_events(tx, [execution_log.OperatorAssigned(orderId=matched_order, twinId=twin_id, operator=with_operator)])
     assert execution_log.getTask(matched_order).operator == with_operator.address
 
 
@@ -240,8 +238,16 @@ def test_report_fault__not_printing__reverts(execution_log, matched_order, servi
 
 
 def test_report_fault__rework_rematched_elsewhere__new_owner_runs_it(
-    execution_log, match_ledger, order_book, twin_registry, printing_order, servicer, other_servicer, matcher,
-    create_twin, match_input
+    execution_log,
+    match_ledger,
+    order_book,
+    twin_registry,
+    printing_order,
+    servicer,
+    other_servicer,
+    matcher,
+    create_twin,
+    match_input,
 ):
     execution_log.reportFault(printing_order, 2, sender=servicer)
     other_twin = create_twin(owner=other_servicer)

@@ -45,7 +45,10 @@ def test_place_orders__cart__consecutive_ids_one_event_each(order_book, customer
 
     assert_events(
         tx,
-        [expect(order_book.OrderPlaced, orderId=2 + i, customer=customer, request=request) for i, request in enumerate(cart)],
+        [
+            expect(order_book.OrderPlaced, orderId=2 + i, customer=customer, request=request)
+            for i, request in enumerate(cart)
+        ],
     )
     assert order_book.orderCount() == 4
     assert [order_book.getOrder(i).quantity for i in (2, 3, 4)] == [1, 2, 3]
@@ -64,7 +67,11 @@ def test_place_orders__cart_over_limit__reverts(order_book, customer, due_date):
 
 
 def test_place_orders__one_bad_order__names_its_index_and_writes_nothing(order_book, customer, due_date):
-    cart = [order_request(dueDate=due_date), order_request(dueDate=due_date), order_request(dueDate=due_date, quantity=0)]
+    cart = [
+        order_request(dueDate=due_date),
+        order_request(dueDate=due_date),
+        order_request(dueDate=due_date, quantity=0),
+    ]
 
     with reverts(order_book.OrderBookZeroQuantity, index=2):
         order_book.placeOrders(cart, sender=customer)

@@ -55,11 +55,7 @@ def test_cancel_order__customer_while_placed__cancels_and_emits(order_book, orde
 
     assert_events(
         tx,
-        [
-            order_book.OrderStatusChanged(
-                orderId=order_id, **{"from": OrderStatus.PLACED}, to=OrderStatus.CANCELLED
-            )
-        ],
+        [order_book.OrderStatusChanged(orderId=order_id, **{"from": OrderStatus.PLACED}, to=OrderStatus.CANCELLED)],
     )
     assert order_book.statusOf(order_id) == OrderStatus.CANCELLED
 
@@ -78,9 +74,7 @@ def test_cancel_order__unknown__reverts(order_book, customer):
 def test_cancel_order__not_placed__reverts(order_book, order_id, customer, writers, state):
     _drive(order_book, order_id, state, writers, customer)
 
-    with reverts(
-        order_book.OrderBookInvalidTransition, orderId=order_id, **{"from": state}, to=OrderStatus.CANCELLED
-    ):
+    with reverts(order_book.OrderBookInvalidTransition, orderId=order_id, **{"from": state}, to=OrderStatus.CANCELLED):
         order_book.cancelOrder(order_id, sender=customer)
 
 

@@ -15,11 +15,19 @@ def test_publish_twin__servicer__stores_version_1_available_and_emits(twin_regis
     cap = capability_tuple()
     tx = twin_registry.publishTwin(TwinKind.PRINTER, cap, DIGEST, "bafkreispec", sender=servicer)
 
-    assert_events(tx, [
-        twin_registry.TwinPublished(
-            twinId=1, owner=servicer, kind=TwinKind.PRINTER, capability=cap, specDigest=DIGEST, specCid="bafkreispec"
-        )
-    ])
+    assert_events(
+        tx,
+        [
+            twin_registry.TwinPublished(
+                twinId=1,
+                owner=servicer,
+                kind=TwinKind.PRINTER,
+                capability=cap,
+                specDigest=DIGEST,
+                specCid="bafkreispec",
+            )
+        ],
+    )
     twin = twin_registry.getTwin(1)
     assert twin.owner == servicer.address
     assert twin.version == 1
@@ -90,7 +98,10 @@ def test_get_twin__unknown_id__reverts(twin_registry):
 
 def test_publish_twin__gas__within_target(twin_registry, servicer):
     tx = twin_registry.publishTwin(
-        TwinKind.PRINTER, capability_tuple(), DIGEST, "bafkreigk5mnd4p2rcwtqlwbsvjvcpcvaptz6esi7nxlwz3jcqbk7ylkbue",
+        TwinKind.PRINTER,
+        capability_tuple(),
+        DIGEST,
+        "bafkreigk5mnd4p2rcwtqlwbsvjvcpcvaptz6esi7nxlwz3jcqbk7ylkbue",
         sender=servicer,
     )
 

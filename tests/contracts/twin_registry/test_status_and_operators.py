@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imse.chain.types import TwinStatus
-from tests.contracts.helpers import assert_events, ZERO_ADDRESS, reverts
+from tests.contracts.helpers import ZERO_ADDRESS, assert_events, reverts
 
 SETTABLE = [s for s in TwinStatus if s != TwinStatus.NONE]
 
@@ -14,9 +14,9 @@ SETTABLE = [s for s in TwinStatus if s != TwinStatus.NONE]
 def test_set_twin_status__owner__changes_and_emits(twin_registry, twin_id, servicer, status):
     tx = twin_registry.setTwinStatus(twin_id, status, sender=servicer)
 
-    assert_events(tx, [
-        twin_registry.TwinStatusChanged(twinId=twin_id, **{"from": TwinStatus.AVAILABLE}, to=status, by=servicer)
-    ])
+    assert_events(
+        tx, [twin_registry.TwinStatusChanged(twinId=twin_id, **{"from": TwinStatus.AVAILABLE}, to=status, by=servicer)]
+    )
     assert twin_registry.getTwin(twin_id).status == status
 
 
@@ -25,11 +25,14 @@ def test_set_twin_status__operator__changes(twin_registry, twin_id, servicer, op
 
     tx = twin_registry.setTwinStatus(twin_id, TwinStatus.MAINTENANCE, sender=operator)
 
-    assert_events(tx, [
-        twin_registry.TwinStatusChanged(
-            twinId=twin_id, **{"from": TwinStatus.AVAILABLE}, to=TwinStatus.MAINTENANCE, by=operator
-        )
-    ])
+    assert_events(
+        tx,
+        [
+            twin_registry.TwinStatusChanged(
+                twinId=twin_id, **{"from": TwinStatus.AVAILABLE}, to=TwinStatus.MAINTENANCE, by=operator
+            )
+        ],
+    )
 
 
 def test_set_twin_status__stranger__reverts(twin_registry, twin_id, stranger):

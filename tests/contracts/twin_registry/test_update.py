@@ -10,19 +10,23 @@ NEW_DIGEST = b"\x44" * 32
 
 
 def _update(twin_registry, twin_id, sender, *, expected=1, cap=None, digest=NEW_DIGEST, cid="bafkv2", patch="bafkp2"):
-    return twin_registry.updateTwin(twin_id, expected, cap or capability_tuple(accuracy=50), digest, cid, patch,
-                                    sender=sender)
+    return twin_registry.updateTwin(
+        twin_id, expected, cap or capability_tuple(accuracy=50), digest, cid, patch, sender=sender
+    )
 
 
 def test_update_twin__owner_with_current_version__bumps_version_and_emits(twin_registry, twin_id, servicer, chain):
     cap = capability_tuple(accuracy=50, materialMask=0b1)
     tx = _update(twin_registry, twin_id, servicer, cap=cap)
 
-    assert_events(tx, [
-        twin_registry.TwinUpdated(
-            twinId=twin_id, version=2, capability=cap, specDigest=NEW_DIGEST, specCid="bafkv2", patchCid="bafkp2"
-        )
-    ])
+    assert_events(
+        tx,
+        [
+            twin_registry.TwinUpdated(
+                twinId=twin_id, version=2, capability=cap, specDigest=NEW_DIGEST, specCid="bafkv2", patchCid="bafkp2"
+            )
+        ],
+    )
     twin = twin_registry.getTwin(twin_id)
     assert (twin.version, twin.specDigest, tuple(twin.capability)) == (2, NEW_DIGEST, cap)
     assert twin.updatedAt == chain.blocks.head.timestamp

@@ -1,0 +1,92 @@
+"""Fixtures shared by the suites that run on ape's in-process EVM (contracts/, twins/).
+
+Accounts are named by role. The platform is deployed once per session with the catalogue filled in; ape snapshots
+the chain around every test, so each test starts from that state.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from imse.chain.deploy import deploy_platform
+from imse.chain.types import CatalogueKind
+from tests.contracts.values import COLOURS, MATERIALS
+
+# ---------------------------------------------------------------------------------------------- accounts
+
+
+@pytest.fixture(scope="session")
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def servicer(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def other_servicer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def matcher(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def operator(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def customer(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def other_customer(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    return accounts[7]
+
+
+# ---------------------------------------------------------------------------------------------- contracts
+
+
+@pytest.fixture(scope="session")
+def platform(project, admin, servicer, other_servicer, matcher):
+    deployed = deploy_platform(project, admin)
+    registry = deployed.twin_registry
+    for code, name in MATERIALS.items():
+        registry.addCatalogueEntry(CatalogueKind.MATERIAL, code, name, sender=admin)
+    for code, name in COLOURS.items():
+        registry.addCatalogueEntry(CatalogueKind.COLOUR, code, name, sender=admin)
+    for account in (servicer, other_servicer):
+        registry.grantRole(registry.SERVICER_ROLE(), account, sender=admin)
+    deployed.match_ledger.grantRole(deployed.match_ledger.MATCHER_ROLE(), matcher, sender=admin)
+    return deployed
+
+
+@pytest.fixture(scope="session")
+def twin_registry(platform):
+    return platform.twin_registry
+
+
+@pytest.fixture(scope="session")
+def order_book(platform):
+    return platform.order_book
+
+
+@pytest.fixture(scope="session")
+def match_ledger(platform):
+    return platform.match_ledger
+
+
+@pytest.fixture(scope="session")
+def execution_log(platform):
+    return platform.execution_log
