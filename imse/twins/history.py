@@ -16,11 +16,11 @@ from typing import Any
 
 from imse.exceptions import ImseError, TwinError, TwinNotFoundError
 from imse.files.storage import cat
-from imse.matching.constraints import CAPABILITY_FIELDS, Capability
+from imse.matching.constraints import Capability
 from imse.twins.canonical import canonical_bytes, digest
 from imse.twins.capability import capability_of
 from imse.twins.patch import apply_patch, parse_patch, summarise
-from imse.twins.service import TwinService
+from imse.twins.service import TwinService, capability_from
 
 MAX_OBJECT_BYTES = 4 * 1024 * 1024
 
@@ -100,7 +100,7 @@ def verify_history(service: TwinService, twin_id: int) -> History:
             spec_cid=str(log.specCid),
             patch_cid=str(log.patchCid) if name == "TwinUpdated" else None,
             digest=bytes(log.specDigest),
-            capability=Capability(*(int(getattr(log.capability, f)) for f in CAPABILITY_FIELDS)),
+            capability=capability_from(log.capability),
         )
         if revision.version != index + 1:
             revision.problems.append(f"expected version {index + 1} here, the event says {revision.version}")

@@ -102,7 +102,7 @@ class TwinService:
             status=TwinStatus(int(twin.status)),
             kind=TwinKind(int(twin.kind)),
             updated_at=int(twin.updatedAt),
-            capability=Capability(*(int(getattr(cap, name)) for name in CAPABILITY_FIELDS)),
+            capability=capability_from(cap),
             spec_digest=bytes(twin.specDigest),
         )
 
@@ -212,6 +212,14 @@ class TwinService:
                 raise StaleVersionError(int(inputs["twinId"]), int(inputs["expected"]), int(inputs["current"])) from err
             detail = ", ".join(f"{k}={v}" for k, v in inputs.items())
             raise TwinError(f"TwinRegistry refused {method}: {name}({detail}) {err}".strip()) from err
+
+
+def capability_from(value: Any) -> Capability:
+    """A Capability from a decoded TwinRegistry.Capability struct (an object with its fields, or a sequence in
+    field order, as event logs decode it)."""
+    if hasattr(value, CAPABILITY_FIELDS[0]):
+        return Capability(*(int(getattr(value, name)) for name in CAPABILITY_FIELDS))
+    return Capability(*(int(item) for item in value))
 
 
 def _event(receipt: Any, name: str) -> Any:

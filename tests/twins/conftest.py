@@ -1,0 +1,27 @@
+"""Twin service tests: the real TwinRegistry on ape's in-process EVM + the in-memory content store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imse.files.storage import MemoryStorage
+from imse.twins.schema import example_of
+from imse.twins.service import TwinService
+
+
+@pytest.fixture
+def storage() -> MemoryStorage:
+    return MemoryStorage()
+
+
+@pytest.fixture
+def service(twin_registry, storage) -> TwinService:
+    return TwinService(twin_registry, storage)
+
+
+@pytest.fixture
+def printer_doc() -> dict[str, Any]:
+    """The example printer, with colours from the test catalogue."""
+    return example_of("printer") | {"colours": ["white", "black", "red"]}
