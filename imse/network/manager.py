@@ -106,7 +106,7 @@ def create_network(
     config.genesis_path.write_text(json.dumps(build_genesis(spec), indent=2) + "\n")
     for node in nodes:
         progress(f"initialising node {node.name} from the genesis")
-        _write_static_peers(config, node)
+        _write_node_config(config, node)
         done = subprocess.run(
             [geth, "init", "--datadir", str(config.data_dir(node.name)), str(config.genesis_path)],
             capture_output=True,
@@ -120,9 +120,12 @@ def create_network(
     return config
 
 
-def _write_static_peers(config: NetworkConfig, node: NodeSpec) -> None:
+def _write_node_config(config: NetworkConfig, node: NodeSpec) -> None:
     peers = ", ".join(f'"{other.enode}"' for other in config.nodes if other.name != node.name)
-    (config.data_dir(node.name) / "config.toml").write_text(f"[Node.P2P]\nStaticNodes = [{peers}]\n")
+    # ListenAddr in the file, not --port: geth turns --port into ":port", which listens on every interface.
+    (config.data_dir(node.name) / "config.toml").write_text(
+        f'[Node.P2P]\nListenAddr = "{HOST}:{node.p2p_port}"\nStaticNodes = [{peers}]\n'
+    )
 
 
 # ---------------------------------------------------------------------------------------------- processes
@@ -164,7 +167,6 @@ def geth_command(config: NetworkConfig, node: NodeSpec) -> list[str]:
         "--config", str(config.data_dir(node.name) / "config.toml"),
         "--networkid", str(config.chain_id),
         "--syncmode", "full",
-        "--port", str(node.p2p_port),
         "--nat", "none",
         "--nodiscover",
         "--netrestrict", "127.0.0.0/8",
@@ -194,6 +196,7 @@ def start_nodes(
             continue
         seal = node.account.lower() in signers
         progress(f"starting node {node.name}{' (signer)' if seal else ''}: p2p {node.p2p_port}, rpc {node.rpc_url}")
+        _write_node_config(config, node)  # rewritten on every start, so older networks get today's settings
         started[node.name] = process.spawn(
             geth_command(config, node), log=config.log_file(node.name), pid_file=config.pid_file(node.name)
         )

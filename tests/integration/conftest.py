@@ -17,12 +17,14 @@ from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from imse.chain.registry import Registry, load_registry
+from imse.files.swarm import SwarmConfig, stop_swarm
 from imse.network import manager
 from imse.network.layout import NetworkConfig
 from imse.settings import TEST_MNEMONIC
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_PORT = 31400
+IPFS_BASE_PORT = 31500
 APE = str(Path(sys.executable).with_name("ape"))
 
 
@@ -61,6 +63,33 @@ def registry(network: NetworkConfig, tmp_path_factory: pytest.TempPathFactory) -
     url = network.node("boot").rpc_url
     ape_run("deploy", "--network", f"ethereum:imse:{url}", "--account", "TEST::0", "--registry", str(path))
     return load_registry(path)
+
+
+@pytest.fixture(scope="session")
+def ipfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwarmConfig]:
+    """A two-node private IPFS swarm, brought up by `ape run ipfs up` in a temporary folder (own ports)."""
+    root = tmp_path_factory.mktemp("ipfs") / "swarm"
+    ape_run("ipfs", "up", "--dir", str(root), "--base-port", str(IPFS_BASE_PORT), timeout=180)
+    config = SwarmConfig.load(root)
+    try:
+        yield config
+    finally:
+        stop_swarm(config, timeout=10)
+
+
+def listening_addresses(ports: set[int]) -> dict[int, set[str]]:
+    """The local addresses (hex, as /proc/net/tcp{,6} shows them) each of `ports` listens on."""
+    found: dict[int, set[str]] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port = local.split(":")
+            if state == "0A" and int(port, 16) in ports:  # 0A = LISTEN
+                found.setdefault(int(port, 16), set()).add(address)
+    return found
+
+
+LOOPBACK = "0100007F"
 
 
 def web3_for(network: NetworkConfig, node: str) -> Web3:

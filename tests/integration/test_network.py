@@ -11,7 +11,16 @@ from imse.chain.requests import sample_order
 from imse.chain.types import OrderStatus
 from imse.network import manager, rpc
 from imse.network.layout import NetworkConfig
-from tests.integration.conftest import ape_run, contract, dev_account, send, status_json, web3_for
+from tests.integration.conftest import (
+    LOOPBACK,
+    ape_run,
+    contract,
+    dev_account,
+    listening_addresses,
+    send,
+    status_json,
+    web3_for,
+)
 
 WEEK = 7 * 24 * 3600
 
@@ -80,13 +89,10 @@ def test_genesis__force_while_running__is_refused(network):
 
 
 def test_network_ports__listen_on_loopback_only(network):
-    listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
     ports = {n.http_port for n in network.nodes} | {n.p2p_port for n in network.nodes}
-    for line in listening:
-        local, state = line.split()[1], line.split()[3]
-        address, port = local.split(":")
-        if state == "0A" and int(port, 16) in ports:  # 0A = LISTEN
-            assert address == "0100007F", f"port {int(port, 16)} listens on {address}"
+    found = listening_addresses(ports)
+    assert set(found) == ports
+    assert all(addresses == {LOOPBACK} for addresses in found.values()), found
 
 
 # ---------------------------------------------------------------------------------------------- deploy
