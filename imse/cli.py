@@ -78,7 +78,7 @@ def _slice(args: argparse.Namespace) -> int:
         )
     stl = Path(args.file).read_bytes()
     info = read_stl(stl)
-    slicer = Slicer(Path(args.cache_dir) if args.cache_dir else data_dir() / "slicer", timeout=args.timeout)
+    slicer = Slicer((Path(args.cache_dir) if args.cache_dir else data_dir() / "slicer").resolve(), timeout=args.timeout)
     result = slicer.slice(stl, profile, size_mm=info.size_mm)
     seconds = result.estimated_seconds
     _print_json(

@@ -206,6 +206,8 @@ class Slicer:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=self.timeout, check=False)
             except subprocess.TimeoutExpired:
                 raise SlicerError(f"prusa-slicer did not finish within {self.timeout:g} s") from None
+            except OSError as err:
+                raise SlicerError(f"cannot run the slicer {command[0]}: {err.strerror}") from err
             if done.returncode != 0 or not output.is_file():
                 raise SlicerError(f"prusa-slicer failed (exit {done.returncode}): {_error_lines(done)}")
             gcode = output.read_text(errors="replace")
