@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
+from imse.chain.ape_logs import logs_to_stderr
 from imse.exceptions import ImseError
 from imse.files import swarm
 from imse.settings import ipfs_dir
@@ -28,6 +29,8 @@ dir_option = click.option(
     default=None,
     help="swarm folder [default: $IMSE_IPFS_DIR or data/ipfs]",
 )
+
+logs_to_stderr()  # stdout carries only results
 
 
 def _load(root: Path | None) -> swarm.SwarmConfig:

@@ -29,6 +29,7 @@ import click
 from ape import Contract, chain, project
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
+from imse.chain.ape_logs import logs_to_stderr
 from imse.chain.poa import ensure_poa_middleware
 from imse.chain.registry import load_registry, registry_path
 from imse.chain.types import TwinStatus
@@ -54,6 +55,8 @@ ipfs_option = click.option(
     "--ipfs-api", default=None, help="kubo RPC URL [default: $IMSE_IPFS_API, else the swarm's first node]"
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+
+logs_to_stderr()  # stdout carries only results
 
 
 def _fail(err: Exception) -> click.ClickException:

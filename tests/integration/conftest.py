@@ -58,11 +58,17 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkConfig]
 
 
 @pytest.fixture(scope="session")
-def registry(network: NetworkConfig, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+def registry_file(network: NetworkConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry written by `ape run deploy` to the test network."""
     path = tmp_path_factory.mktemp("deployments") / "imse.json"
     url = network.node("boot").rpc_url
     ape_run("deploy", "--network", f"ethereum:imse:{url}", "--account", "TEST::0", "--registry", str(path))
-    return load_registry(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry(registry_file: Path) -> Registry:
+    return load_registry(registry_file)
 
 
 @pytest.fixture(scope="session")
