@@ -15,18 +15,22 @@ help: ## list the targets
 install: ## install the whole toolchain into the project (apt, .venv, node_modules, .tools)
 	@tools/install.sh
 
-up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), status
+up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), IPFS swarm
 	@$(APE) run abi check
 	@test -f "$${IMSE_NETWORK_DIR:-data/network}/network.json" || $(APE) run genesis
 	@$(APE) run network up
 	@$(APE) run deploy --network $(NETWORK) --account $(DEPLOYER)
-	@echo "RPC: http://127.0.0.1:30410 (boot), registry: deployments/imse.json — stop with: make down"
+	@$(APE) run ipfs up
+	@echo "RPC: http://127.0.0.1:30410 (boot), registry: deployments/imse.json, IPFS API: http://127.0.0.1:30510"
+	@echo "stop with: make down"
 
-down: install ## stop the clique network (chain data is kept; `make up` resumes it)
+down: install ## stop the clique network and the IPFS swarm (data is kept; `make up` resumes both)
+	@$(APE) run ipfs down
 	@$(APE) run network down
 
-status: install ## the network's status table
+status: install ## status tables of the network and the IPFS swarm
 	@$(APE) run network status
+	@$(APE) run ipfs status
 
 compile: install ## compile the contracts
 	@$(APE) compile

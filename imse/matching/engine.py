@@ -1,0 +1,278 @@
+"""The rule engine: pending orders × printers → a plan per printer and a reason for every unmatched order.
+
+1. Printers take part when Available and when at least `capacity_threshold` of their shift time in the window is
+   still free (the paper's 50 % rule).
+2. The basic constraints (the paper's eqs. 1–6, eq. 1 corrected: 90° turn allowed) for every (order, printer)
+   pair at once, vectorised with numpy — the same verdicts as MatchLedger's on-chain check.
+3. Orders in rule order (rework first), each planned on a compatible printer: with `earliest_finish` the printer
+   where it finishes first, with `first_fit` the first one (by twin id) with room. A job lies inside one shift of
+   its printer and after the printer's previous job; a job that fits no shift in the window leaves the order
+   unmatched ("no capacity"). Pure: no chain, no clock (the window starts at `now`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imse.chain.types import CATALOGUE_SIZE, Constraint, TwinStatus
+from imse.matching.model import Assignment, PendingOrder, PrinterState, Unmatched
+from imse.matching.rules import Rule, rank
+
+Array = NDArray[Any]
+
+INF = np.iinfo(np.int64).max // 4
+
+
+@dataclass
+class Plan:
+    assignments: list[Assignment]
+    unmatched: list[Unmatched]
+    window: tuple[int, int]
+    excluded: dict[int, str] = field(default_factory=dict)  # twin id → why it took no orders
+
+    def to_json(self) -> dict[str, Any]:
+        by_printer: dict[int, list[dict[str, Any]]] = {}
+        for a in sorted(self.assignments, key=lambda a: (a.twin_id, a.start)):
+            by_printer.setdefault(a.twin_id, []).append({"order_id": a.order_id, "start": a.start, "end": a.end})
+        return {
+            "window": list(self.window),
+            "matched": len(self.assignments),
+            "unmatched_count": len(self.unmatched),
+            "plan": [{"twin_id": twin, "jobs": jobs} for twin, jobs in by_printer.items()],
+            "unmatched": [u.to_json() for u in self.unmatched],
+            "excluded_printers": {str(k): v for k, v in self.excluded.items()},
+        }
+
+
+@dataclass
+class _Columns:
+    """Orders and printers as numpy columns."""
+
+    orders: list[PendingOrder]
+    printers: list[PrinterState]
+
+    def __post_init__(self) -> None:
+        o, p = self.orders, self.printers
+
+        def col(values: list[int]) -> Array:
+            return np.asarray(values, dtype=np.int64)
+
+        self.u, self.v, self.w = col([x.size_u for x in o]), col([x.size_v for x in o]), col([x.size_w for x in o])
+        self.material, self.colour = col([x.material for x in o]), col([x.colour for x in o])
+        self.accuracy = col([x.accuracy for x in o])
+        self.duration = col([x.estimated_seconds for x in o])
+        self.rework = np.asarray([x.rework for x in o], dtype=bool)
+        self.keys = {
+            "placed_at": col([x.placed_at for x in o]),
+            "priority": col([x.priority for x in o]),
+            "importance": col([x.importance for x in o]),
+            "due_date": col([x.due_date for x in o]),
+            "estimated_seconds": self.duration,
+            "quantity": col([x.quantity for x in o]),
+        }
+        caps = [x.capability for x in p]
+        self.bx, self.by, self.bz = (
+            col([c.build_x for c in caps]),
+            col([c.build_y for c in caps]),
+            col([c.build_z for c in caps]),
+        )
+        self.paccuracy = col([c.accuracy for c in caps])
+        self.mmask = np.asarray([c.material_mask for c in caps], dtype=np.uint64)
+        self.cmask = np.asarray([c.colour_mask for c in caps], dtype=np.uint64)
+
+
+def _membership(masks: Array) -> Array:
+    """(CATALOGUE_SIZE + 1) × printers table: row c says which printers have code c; the last row (for codes outside
+    the catalogue) is all False."""
+    codes = np.arange(CATALOGUE_SIZE, dtype=np.uint64)
+    table = np.zeros((CATALOGUE_SIZE + 1, len(masks)), dtype=bool)
+    table[:CATALOGUE_SIZE] = ((masks[None, :] >> codes[:, None]) & np.uint64(1)).astype(bool)
+    return table
+
+
+def _codes_index(codes: Array) -> Array:
+    inside: Array = np.where((codes >= 0) & (codes < CATALOGUE_SIZE), codes, CATALOGUE_SIZE)
+    return inside
+
+
+def compatible_matrix(cols: _Columns) -> Array:
+    """Whether each (order, printer) pair passes every basic constraint — vectorised (10k × 1k in tens of ms)."""
+    short, long_ = np.minimum(cols.u, cols.v)[:, None], np.maximum(cols.u, cols.v)[:, None]
+    plate_short, plate_long = np.minimum(cols.bx, cols.by)[None, :], np.maximum(cols.bx, cols.by)[None, :]
+    ok: Array = short <= plate_short
+    ok &= long_ <= plate_long
+    ok &= cols.w[:, None] <= cols.bz[None, :]
+    ok &= _membership(cols.mmask)[_codes_index(cols.material)]
+    ok &= _membership(cols.cmask)[_codes_index(cols.colour)]
+    ok &= cols.accuracy[:, None] >= cols.paccuracy[None, :]
+    return ok
+
+
+def constraint_codes(cols: _Columns, rows: Array) -> Array:
+    """The first constraint (MatchLedger's order: footprint, height, material, colour, accuracy) each pair of the
+    given order rows fails; 0 when it passes all."""
+    u, v = cols.u[rows][:, None], cols.v[rows][:, None]
+    short, long_ = np.minimum(u, v), np.maximum(u, v)
+    plate_short, plate_long = np.minimum(cols.bx, cols.by)[None, :], np.maximum(cols.bx, cols.by)[None, :]
+    checks = [
+        (Constraint.ACCURACY, cols.accuracy[rows][:, None] < cols.paccuracy[None, :]),
+        (Constraint.COLOUR, ~_membership(cols.cmask)[_codes_index(cols.colour[rows])]),
+        (Constraint.MATERIAL, ~_membership(cols.mmask)[_codes_index(cols.material[rows])]),
+        (Constraint.HEIGHT, cols.w[rows][:, None] > cols.bz[None, :]),
+        (Constraint.FOOTPRINT, (short > plate_short) | (long_ > plate_long)),
+    ]
+    code = np.zeros((len(rows), len(cols.bx)), dtype=np.uint8)
+    for constraint, failed in checks:  # the last written wins: footprint is reported first, as on chain
+        code[failed] = constraint
+    return code
+
+
+class _Timelines:
+    """Each printer's shifts and the cursor after its last planned job; fast per-order vector lookups."""
+
+    def __init__(self, printers: list[PrinterState], window: tuple[int, int]) -> None:
+        self.window = window
+        self.shifts = [
+            [(max(a, window[0]), min(b, window[1])) for a, b in p.shifts if b > window[0] and a < window[1]]
+            for p in printers
+        ]
+        count = len(printers)
+        self.cursor = np.full(count, window[0], dtype=np.int64)
+        self.index = np.zeros(count, dtype=np.int64)  # the shift the cursor is in (or before)
+        self.cur_end = np.full(count, -1, dtype=np.int64)
+        self.next_start = np.full(count, INF, dtype=np.int64)
+        self.next_end = np.full(count, INF, dtype=np.int64)
+        self.largest_slot = np.zeros(count, dtype=np.int64)  # the longest job each printer can still take
+        for p, printer in enumerate(printers):
+            self.cursor[p] = max(window[0], printer.busy_until)
+            self._settle(p)
+
+    def shift_seconds(self, p: int) -> int:
+        return sum(b - a for a, b in self.shifts[p])
+
+    def free_seconds(self, p: int) -> int:
+        return sum(max(0, b - max(a, int(self.cursor[p]))) for a, b in self.shifts[p])
+
+    def longest_shift(self, p: int) -> int:
+        return max((b - a for a, b in self.shifts[p]), default=0)
+
+    def _settle(self, p: int) -> None:
+        """Moves printer p's cursor into its current or next shift and caches that shift's end and the next one."""
+        shifts, i = self.shifts[p], int(self.index[p])
+        while i < len(shifts) and shifts[i][1] <= self.cursor[p]:
+            i += 1
+        self.index[p] = i
+        if i < len(shifts):
+            self.cursor[p] = max(int(self.cursor[p]), shifts[i][0])
+            self.cur_end[p] = shifts[i][1]
+            self.next_start[p], self.next_end[p] = shifts[i + 1] if i + 1 < len(shifts) else (INF, INF)
+            later = max((b - a for a, b in shifts[i + 1 : i + 2]), default=0)
+            self.largest_slot[p] = max(int(self.cur_end[p] - self.cursor[p]), later)
+        else:
+            self.cur_end[p] = -1
+            self.next_start[p] = self.next_end[p] = INF
+            self.largest_slot[p] = 0
+
+    def finishes(self, duration: int, candidates: Array) -> tuple[Array, Array] | None:
+        """(start, finish) of a job of `duration` on every printer, finish INF where the printer is not a candidate
+        or the job fits neither the rest of its current shift nor its next shift; None when it fits nowhere."""
+        if duration > self.largest_slot.max(initial=0):
+            return None  # cheap exit: no printer has a slot that long any more
+        here = self.cursor + duration
+        fits_here = here <= self.cur_end
+        start = np.where(fits_here, self.cursor, self.next_start)
+        finish = start + duration
+        usable = candidates & (fits_here | (finish <= self.next_end))
+        if not usable.any():
+            return None
+        return start, np.where(usable, finish, INF)
+
+    def book(self, p: int, start: int, finish: int) -> None:
+        if start >= self.next_start[p]:
+            self.index[p] += 1
+        self.cursor[p] = finish
+        self._settle(p)
+
+
+def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
+    """The plan for `orders` on `printers` under `rule`, for the window [now, now + rule.window_hours)."""
+    window = (now, now + round(rule.window_hours * 3600))
+    printers = sorted(printers, key=lambda p: p.twin_id)
+    timelines = _Timelines(printers, window)
+    excluded: dict[int, str] = {}
+    active = np.ones(len(printers), dtype=bool)
+    for p, printer in enumerate(printers):
+        total = timelines.shift_seconds(p)
+        free_share = timelines.free_seconds(p) * printer.availability / total if total else 0.0
+        if printer.status != TwinStatus.AVAILABLE:
+            excluded[printer.twin_id] = f"status {printer.status.name.lower()}"
+        elif total == 0:
+            excluded[printer.twin_id] = "no shift in the window"
+        elif free_share < rule.capacity_threshold:
+            excluded[printer.twin_id] = (
+                f"only {free_share:.0%} of its shift time is free (rule threshold {rule.capacity_threshold:.0%})"
+            )
+        active[p] = printer.twin_id not in excluded
+    if not orders:
+        return Plan([], [], window, excluded)
+    cols = _Columns(orders, printers)
+    passing = compatible_matrix(cols)
+    compatible = passing & active[None, :]
+    ordered = rank(cols.keys, cols.rework, rule)
+    first_fit = rule.strategy == "first_fit"
+    assignments: list[Assignment] = []
+    unmatched_rows: list[int] = []
+    for row in ordered:
+        times = timelines.finishes(int(cols.duration[row]), compatible[row])
+        if times is None:
+            unmatched_rows.append(int(row))
+            continue
+        start, finish = times
+        p = int(np.argmax(finish < INF)) if first_fit else int(np.argmin(finish))
+        timelines.book(p, int(start[p]), int(finish[p]))
+        assignments.append(Assignment(orders[row].order_id, printers[p].twin_id, int(start[p]), int(finish[p])))
+    unmatched = _explain(cols, passing, unmatched_rows, active, timelines, excluded)
+    return Plan(assignments, unmatched, window, excluded)
+
+
+def _explain(
+    cols: _Columns, passing: Array, rows: list[int], active: Array, timelines: _Timelines, excluded: dict[int, str]
+) -> list[Unmatched]:
+    """Why each unmatched order is unmatched: how many printers failed each constraint, which compatible printers
+    were excluded, or that no compatible printer had room in the window. Vectorised over the unmatched orders."""
+    if not rows:
+        return []
+    if not cols.printers:
+        return [Unmatched(cols.orders[row].order_id, "no printers") for row in rows]
+    passing = passing[np.asarray(rows)]
+    usable = passing & active[None, :]
+    impossible = np.flatnonzero(~passing.any(axis=1))  # only these need the per-constraint counts
+    codes = constraint_codes(cols, np.asarray(rows)[impossible])
+    failed_at = {int(k): j for j, k in enumerate(impossible)}
+    longest_shift = np.asarray([timelines.longest_shift(p) for p in range(len(cols.printers))], dtype=np.int64)
+    longest = np.where(usable, longest_shift[None, :], 0).max(axis=1)
+    failed = {c: (codes == c).sum(axis=1) for c in Constraint if c != Constraint.NONE}
+    twin_ids = np.asarray([p.twin_id for p in cols.printers])
+    explained = []
+    for k, row in enumerate(rows):
+        order = cols.orders[row]
+        if not passing[k].any():
+            j = failed_at[k]
+            counts = {c.name.lower(): int(n[j]) for c, n in failed.items() if n[j]}
+            explained.append(Unmatched(order.order_id, "no printer can make it", {"constraints_failed": counts}))
+        elif not usable[k].any():
+            ids = twin_ids[passing[k]]
+            why = {str(t): excluded[int(t)] for t in ids[:10]}
+            details = {"printers": why, "compatible_printers": len(ids)}
+            explained.append(Unmatched(order.order_id, "every compatible printer is excluded", details))
+        elif order.estimated_seconds > longest[k]:
+            details = {"estimated_seconds": order.estimated_seconds, "longest_shift": int(longest[k])}
+            explained.append(Unmatched(order.order_id, "longer than any shift of a compatible printer", details))
+        else:
+            details = {"compatible_printers": int(usable[k].sum()), "estimated_seconds": order.estimated_seconds}
+            explained.append(Unmatched(order.order_id, "no capacity in the window", details))
+    return explained
