@@ -131,6 +131,14 @@ def constraint_codes(cols: _Columns, rows: Array) -> Array:
     return code
 
 
+def verdicts(orders: list[PendingOrder], printers: list[PrinterState]) -> Array:
+    """orders × printers matrix of Constraint codes (0 = compatible), as MatchLedger.checkConstraints gives them."""
+    cols = _Columns(orders, printers)
+    codes = constraint_codes(cols, np.arange(len(orders)))
+    assert ((codes == 0) == compatible_matrix(cols)).all()  # the fast and the explaining path agree
+    return codes
+
+
 class _Timelines:
     """Each printer's shifts and the cursor after its last planned job; fast per-order vector lookups."""
 
@@ -198,8 +206,10 @@ class _Timelines:
         self._settle(p)
 
 
-def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
-    """The plan for `orders` on `printers` under `rule`, for the window [now, now + rule.window_hours)."""
+def prepare_printers(
+    printers: list[PrinterState], rule: Rule, now: int
+) -> tuple[list[PrinterState], tuple[int, int], _Timelines, Array, dict[int, str]]:
+    """Printers sorted by twin id, the window, their timelines, which take part, and why the others do not."""
     window = (now, now + round(rule.window_hours * 3600))
     printers = sorted(printers, key=lambda p: p.twin_id)
     timelines = _Timelines(printers, window)
@@ -217,6 +227,12 @@ def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *
                 f"only {free_share:.0%} of its shift time is free (rule threshold {rule.capacity_threshold:.0%})"
             )
         active[p] = printer.twin_id not in excluded
+    return printers, window, timelines, active, excluded
+
+
+def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
+    """The plan for `orders` on `printers` under `rule`, for the window [now, now + rule.window_hours)."""
+    printers, window, timelines, active, excluded = prepare_printers(printers, rule, now)
     if not orders:
         return Plan([], [], window, excluded)
     cols = _Columns(orders, printers)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from imse.chain.types import TwinStatus
 from imse.matching.constraints import Capability, Part, check
+from imse.matching.engine import verdicts
+from imse.matching.model import PendingOrder, PrinterState
 
 PLATE = st.integers(min_value=1, max_value=400_000)
 MASK = st.integers(min_value=1, max_value=2**64 - 1)
@@ -65,6 +68,17 @@ PRINTER = Capability(220_000, 200_000, 250_000, 100, 0b111, 0b11)
 @example(pair=(Part(1, 1, 1, 0, 2, 100), PRINTER))  # colour not on the printer
 @example(pair=(Part(1, 1, 1, 0, 0, 99), PRINTER))  # 1 µm finer than the printer can hold
 @example(pair=(Part(1, 1, 1, 63, 63, 1), Capability(1, 1, 1, 1, 1 << 63, 1 << 63)))  # top codes, tiny printer
-def test_check_constraints__on_chain_and_reference__agree(match_ledger, pair):
+def test_check_constraints__on_chain_reference_and_engine__agree(match_ledger, pair):
     part, cap = pair
-    assert _on_chain(match_ledger, part, cap) == check(part, cap), (part, cap)
+    on_chain = _on_chain(match_ledger, part, cap)
+    assert on_chain == check(part, cap), (part, cap)
+    assert on_chain == _engine(part, cap), (part, cap)
+
+
+def _engine(part: Part, cap: Capability) -> int:
+    """The vectorised matcher engine's verdict on the pair."""
+    order = PendingOrder(
+        1, "0x0", part.size_u, part.size_v, part.size_w, part.material, part.colour, part.accuracy, 1, 0, 0, 0, 3600
+    )
+    printer = PrinterState(1, cap, TwinStatus.AVAILABLE, ())
+    return int(verdicts([order], [printer])[0, 0])
