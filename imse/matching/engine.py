@@ -25,6 +25,7 @@ from imse.matching.rules import Rule, rank
 Array = NDArray[Any]
 
 INF = np.iinfo(np.int64).max // 4
+BATCH = 128
 
 
 @dataclass
@@ -185,18 +186,22 @@ class _Timelines:
             self.next_start[p] = self.next_end[p] = INF
             self.largest_slot[p] = 0
 
-    def finishes(self, duration: int, candidates: Array) -> tuple[Array, Array] | None:
-        """(start, finish) of a job of `duration` on every printer, finish INF where the printer is not a candidate
-        or the job fits neither the rest of its current shift nor its next shift; None when it fits nowhere."""
-        if duration > self.largest_slot.max(initial=0):
-            return None  # cheap exit: no printer has a slot that long any more
-        here = self.cursor + duration
-        fits_here = here <= self.cur_end
-        start = np.where(fits_here, self.cursor, self.next_start)
-        finish = start + duration
-        usable = candidates & (fits_here | (finish <= self.next_end))
-        if not usable.any():
-            return None
+    def batch(self, durations: Array, candidates: Array) -> tuple[Array, Array]:
+        """(start, finish) matrices for a batch of jobs (rows) on every printer (columns); finish INF where the
+        printer is not a candidate or the job does not fit its current or next shift."""
+        d = durations[:, None]
+        fits_here = self.cursor[None, :] + d <= self.cur_end[None, :]
+        start = np.where(fits_here, self.cursor[None, :], self.next_start[None, :])
+        finish = start + d
+        usable = candidates & (fits_here | (finish <= self.next_end[None, :]))
+        return start, np.where(usable, finish, INF)
+
+    def column(self, p: int, durations: Array, candidates: Array) -> tuple[Array, Array]:
+        """(start, finish) of the given jobs on printer p alone (after a booking changed p)."""
+        fits_here = self.cursor[p] + durations <= self.cur_end[p]
+        start = np.where(fits_here, self.cursor[p], self.next_start[p])
+        finish = start + durations
+        usable = candidates & (fits_here | (finish <= self.next_end[p]))
         return start, np.where(usable, finish, INF)
 
     def book(self, p: int, start: int, finish: int) -> None:
@@ -242,15 +247,27 @@ def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *
     first_fit = rule.strategy == "first_fit"
     assignments: list[Assignment] = []
     unmatched_rows: list[int] = []
-    for row in ordered:
-        times = timelines.finishes(int(cols.duration[row]), compatible[row])
-        if times is None:
-            unmatched_rows.append(int(row))
-            continue
-        start, finish = times
-        p = int(np.argmax(finish < INF)) if first_fit else int(np.argmin(finish))
-        timelines.book(p, int(start[p]), int(finish[p]))
-        assignments.append(Assignment(orders[row].order_id, printers[p].twin_id, int(start[p]), int(finish[p])))
+    # Orders go in rank order, a batch at a time: the batch's start / finish matrices are computed at once and, after
+    # each booking, only the booked printer's column is recomputed — exactly the sequential result, a few times
+    # faster than one vector pass per order.
+    for first in range(0, len(ordered) if printers else 0, BATCH):
+        rows = ordered[first : first + BATCH]
+        durations = cols.duration[rows]
+        candidates = compatible[rows]
+        start, finish = timelines.batch(durations, candidates)
+        for k, row in enumerate(rows):
+            line = finish[k]
+            p = int(np.argmax(line < INF)) if first_fit else int(np.argmin(line))
+            if line[p] >= INF:
+                unmatched_rows.append(int(row))
+                continue
+            begin, end = int(start[k, p]), int(line[p])
+            timelines.book(p, begin, end)
+            assignments.append(Assignment(orders[row].order_id, printers[p].twin_id, begin, end))
+            rest = slice(k + 1, None)
+            start[rest, p], finish[rest, p] = timelines.column(p, durations[rest], candidates[rest, p])
+    if not printers:
+        unmatched_rows = [int(row) for row in ordered]
     unmatched = _explain(cols, passing, unmatched_rows, active, timelines, excluded)
     return Plan(assignments, unmatched, window, excluded)
 
@@ -273,14 +290,16 @@ def _explain(
     longest = np.where(usable, longest_shift[None, :], 0).max(axis=1)
     failed = {c: (codes == c).sum(axis=1) for c in Constraint if c != Constraint.NONE}
     twin_ids = np.asarray([p.twin_id for p in cols.printers])
+    any_passing, any_usable = passing.any(axis=1), usable.any(axis=1)
+    usable_count = usable.sum(axis=1)
     explained = []
     for k, row in enumerate(rows):
         order = cols.orders[row]
-        if not passing[k].any():
+        if not any_passing[k]:
             j = failed_at[k]
             counts = {c.name.lower(): int(n[j]) for c, n in failed.items() if n[j]}
             explained.append(Unmatched(order.order_id, "no printer can make it", {"constraints_failed": counts}))
-        elif not usable[k].any():
+        elif not any_usable[k]:
             ids = twin_ids[passing[k]]
             why = {str(t): excluded[int(t)] for t in ids[:10]}
             details = {"printers": why, "compatible_printers": len(ids)}
@@ -289,6 +308,6 @@ def _explain(
             details = {"estimated_seconds": order.estimated_seconds, "longest_shift": int(longest[k])}
             explained.append(Unmatched(order.order_id, "longer than any shift of a compatible printer", details))
         else:
-            details = {"compatible_printers": int(usable[k].sum()), "estimated_seconds": order.estimated_seconds}
+            details = {"compatible_printers": int(usable_count[k]), "estimated_seconds": order.estimated_seconds}
             explained.append(Unmatched(order.order_id, "no capacity in the window", details))
     return explained

@@ -26,6 +26,8 @@ from imse.matching.rules import Rule
 Array = NDArray[Any]
 FORBIDDEN = 1e18
 REWORK_BONUS = 1e9
+SHORTLIST = 3
+SHORTLIST_ABOVE = 1_000_000  # cost-matrix cells; smaller rounds use every open order
 
 
 def optimise(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
@@ -54,7 +56,13 @@ def optimise(orders: list[PendingOrder], printers: list[PrinterState], rule: Rul
         cost = weights[open_rows, None] * lateness + (finish - now) / 3600.0 * 1e-3
         cost -= cols.rework[open_rows, None] * REWORK_BONUS
         cost = np.where(usable, cost, FORBIDDEN)
-        rows, printer_idx = linear_sum_assignment(cost)
+        shortlist = np.arange(len(open_rows))
+        if cost.size > SHORTLIST_ABOVE and len(open_rows) > SHORTLIST * cost.shape[1]:
+            # Only the orders with the cheapest options compete this round (at most SHORTLIST per printer): the
+            # Hungarian method on the shortlist is exact for it and keeps rounds fast on 10k × 1k instances.
+            shortlist = np.argpartition(cost.min(axis=1), SHORTLIST * cost.shape[1])[: SHORTLIST * cost.shape[1]]
+        rows, printer_idx = linear_sum_assignment(cost[shortlist])
+        rows = shortlist[rows]
         booked = [(r, p) for r, p in zip(rows, printer_idx, strict=True) if cost[r, p] < FORBIDDEN / 2]
         if not booked:
             break
