@@ -5,6 +5,9 @@
     imse slice FILE --profile P.json | --twin T.json [--material PLA] [--infill 20] [--layer-height 0.2]
                                                   G-code path + estimated print seconds — JSON
     imse twin validate FILE                       check a twin document against its kind's schema
+    imse match --orders O.json --printers P.json --rule R.json [--mode rule|optimal] [--now T]
+                                                  the plan per printer + every unmatched order with its reason
+    imse match --snapshot S.json                  re-run a published batch's input snapshot
 
 Errors print one line on stderr and exit with status 1 (2 for usage errors).
 """
@@ -17,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -101,6 +105,44 @@ def _twin_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _match(args: argparse.Namespace) -> int:
+    from imse.matching.metrics import quality
+    from imse.matching.snapshot import Snapshot, load_inputs
+    from imse.twins.canonical import parse_json
+
+    def read(path: str, what: str) -> object:
+        return parse_json(Path(path).read_bytes(), f"{what} {path}")
+
+    if args.snapshot:
+        snapshot = Snapshot.from_json(read(args.snapshot, "snapshot"))
+    else:
+        if not (args.orders and args.printers and args.rule):
+            raise ImseError("give --orders, --printers and --rule (or --snapshot)")
+        snapshot = load_inputs(
+            read(args.orders, "orders"),
+            read(args.printers, "printers"),
+            read(args.rule, "rule"),
+            now=args.now,
+            mode=args.mode or "rule",
+        )
+    if args.mode and args.snapshot:
+        snapshot = Snapshot(**{**snapshot.__dict__, "mode": args.mode})
+    started = time.perf_counter()
+    result = snapshot.run()
+    elapsed = time.perf_counter() - started
+    _print_json(
+        {
+            "mode": snapshot.mode,
+            "rule": snapshot.rule.name,
+            "input_digest": "0x" + snapshot.digest().hex(),
+            "seconds": round(elapsed, 4),
+            "quality": quality(result, snapshot.orders, snapshot.printers).to_json(),
+            **result.to_json(),
+        }
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imse", description="imseStudio command line.")
     parser.add_argument("--version", action="version", version=f"imse {__version__}")
@@ -129,6 +171,13 @@ def _parser() -> argparse.ArgumentParser:
     twin = commands.add_parser("twin", help="twin documents").add_subparsers(dest="twin_command", metavar="ACTION")
     validate = twin.add_parser("validate", help="check a twin document against its kind's JSON Schema")
     validate.add_argument("file")
+    match = commands.add_parser("match", help="plan orders on printers under a rule (what-if; JSON on stdout)")
+    match.add_argument("--orders", help='orders JSON: a list, or {"now": T, "orders": [...]}')
+    match.add_argument("--printers", help="printers JSON (capability, status, shifts, busy_until)")
+    match.add_argument("--rule", help="rule spec JSON (see imse/matching/rules/)")
+    match.add_argument("--snapshot", help="a batch's input snapshot (from IPFS) instead of the three files")
+    match.add_argument("--mode", choices=["rule", "optimal"], default=None, help="rule (default) or optimal")
+    match.add_argument("--now", type=int, help="window start, unix seconds [the orders file's, else now]")
     return parser
 
 
@@ -140,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("stl", "info"): _stl_info,
         ("slice", None): _slice,
         ("twin", "validate"): _twin_validate,
+        ("match", None): _match,
     }
     action = getattr(args, f"{args.command}_command", None) if args.command else None
     handler = handlers.get((args.command, action))
