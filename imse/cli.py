@@ -8,6 +8,9 @@
     imse match --orders O.json --printers P.json --rule R.json [--mode rule|optimal] [--now T]
                                                   the plan per printer + every unmatched order with its reason
     imse match --snapshot S.json                  re-run a published batch's input snapshot
+    imse matcher run --rpc URL --registry R.json --rule-id N [--state F] [--confirmations N]
+                                                  the matcher bot (key: $IMSE_MATCHER_KEY or --key-file)
+    imse matcher verify BATCH --rpc URL --registry R.json   re-run a batch and confirm its decisions
 
 Errors print one line on stderr and exit with status 1 (2 for usage errors).
 """
@@ -23,9 +26,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imse import __version__
 from imse.exceptions import ImseError
+
+if TYPE_CHECKING:
+    from imse.files.kubo import KuboStorage
+    from imse.matching.chain_view import ChainView
 
 
 def _tool_version(command: list[str]) -> str:
@@ -143,6 +151,59 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _matcher_env(args: argparse.Namespace) -> tuple[ChainView, KuboStorage]:
+    from imse.chain.registry import load_registry
+    from imse.files.kubo import KuboStorage
+    from imse.matching.chain_view import ChainView, connect
+
+    view = ChainView(connect(args.rpc), load_registry(Path(args.registry)))
+    return view, KuboStorage(args.ipfs_api, timeout=30)
+
+
+def _matcher_run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from imse.files.slicer import Slicer
+    from imse.matching.bot import MatcherBot, registry_rule
+    from imse.settings import data_dir
+
+    key = Path(args.key_file).read_text().strip() if args.key_file else os.environ.get("IMSE_MATCHER_KEY", "")
+    if not key:
+        raise ImseError("no matcher key: set $IMSE_MATCHER_KEY or pass --key-file (a file holding the hex key)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    view, storage = _matcher_env(args)
+    rule = registry_rule(view, storage, args.rule_id, args.rule_version)
+    state = Path(args.state) if args.state else data_dir() / "matcher" / "checkpoint.json"
+    slicer = Slicer((Path(args.cache_dir) if args.cache_dir else data_dir() / "slicer").resolve())
+    bot = MatcherBot(
+        view,
+        storage,
+        slicer,
+        key,
+        rule,
+        state,
+        confirmations=args.confirmations,
+        mode=args.mode,
+        poll_seconds=args.poll,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    bot.run(stop)
+    return 0
+
+
+def _matcher_verify(args: argparse.Namespace) -> int:
+    from imse.matching.verify import verify_batch
+
+    view, storage = _matcher_env(args)
+    check = verify_batch(view, storage, args.batch)
+    _print_json(check.to_json())
+    return 0 if check.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imse", description="imseStudio command line.")
     parser.add_argument("--version", action="version", version=f"imse {__version__}")
@@ -178,6 +239,29 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--snapshot", help="a batch's input snapshot (from IPFS) instead of the three files")
     match.add_argument("--mode", choices=["rule", "optimal"], default=None, help="rule (default) or optimal")
     match.add_argument("--now", type=int, help="window start, unix seconds [the orders file's, else now]")
+
+    matcher = commands.add_parser("matcher", help="the matcher bot and batch verification").add_subparsers(
+        dest="matcher_command", metavar="ACTION"
+    )
+    for name, text in (
+        ("run", "run the matcher bot until SIGTERM / Ctrl-C"),
+        ("verify", "re-run a published batch and confirm its decisions (exit 1 when not)"),
+    ):
+        sub = matcher.add_parser(name, help=text)
+        sub.add_argument("--rpc", default="http://127.0.0.1:30413", help="node RPC URL [the matcher node]")
+        sub.add_argument("--registry", default="deployments/imse.json", help="deployment registry")
+        sub.add_argument("--ipfs-api", default="http://127.0.0.1:30510", help="kubo RPC URL")
+        if name == "verify":
+            sub.add_argument("batch", type=int, help="batch id (MatchBatchPublished)")
+            continue
+        sub.add_argument("--rule-id", type=int, required=True, help="registered rule (ape run matcher rules list)")
+        sub.add_argument("--rule-version", type=int, help="[the rule's latest version]")
+        sub.add_argument("--key-file", help="file with the matcher's hex private key [$IMSE_MATCHER_KEY]")
+        sub.add_argument("--state", help="checkpoint file [data/matcher/checkpoint.json]")
+        sub.add_argument("--confirmations", type=int, help="blocks to wait [signers // 2 + 1]")
+        sub.add_argument("--mode", choices=["rule", "optimal"], default="rule")
+        sub.add_argument("--poll", type=float, default=1.0, help="seconds between checks [1]")
+        sub.add_argument("--cache-dir", help="slicer cache [data/slicer]")
     return parser
 
 
@@ -190,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("slice", None): _slice,
         ("twin", "validate"): _twin_validate,
         ("match", None): _match,
+        ("matcher", "run"): _matcher_run,
+        ("matcher", "verify"): _matcher_verify,
     }
     action = getattr(args, f"{args.command}_command", None) if args.command else None
     handler = handlers.get((args.command, action))

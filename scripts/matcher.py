@@ -1,0 +1,191 @@
+"""The matcher: versioned rules, customer importance, the bot, batch verification.
+
+    ape run matcher rules register imse/matching/rules/rule1-importance.json --network … --account TEST::3
+    ape run matcher rules register FILE --rule-id 1 …       a new version of rule 1
+    ape run matcher rules list --network …
+    ape run matcher importance CUSTOMER 1 --network … --account TEST::3     (0 = common, 1 = VIP, …)
+    ape run matcher run --rule-id 1 --network … --account TEST::3          the bot (Ctrl-C stops it)
+    ape run matcher verify BATCH --network …                               re-run a batch, confirm its decisions
+
+The bot is also the console command `imse matcher run` (starts in a second; the key from $IMSE_MATCHER_KEY).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from ape import Contract, chain, project
+from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
+
+from imse.chain.ape_logs import logs_to_stderr
+from imse.chain.poa import ensure_poa_middleware
+from imse.chain.registry import Registry, load_registry, registry_path
+from imse.exceptions import ImseError
+from imse.files.kubo import KuboStorage
+from imse.files.slicer import Slicer
+from imse.files.swarm import SwarmConfig
+from imse.matching.bot import MatcherBot, registry_rule
+from imse.matching.chain_view import ChainView
+from imse.matching.rules import parse_rule
+from imse.matching.verify import verify_batch
+from imse.settings import data_dir, ipfs_dir
+from imse.text import table
+from imse.twins.canonical import canonical_bytes, parse_json
+
+logs_to_stderr()  # stdout carries only results
+
+registry_option = click.option(
+    "--registry",
+    "registry_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="deployment registry [default: deployments/<network>.json]",
+)
+ipfs_option = click.option("--ipfs-api", default=None, help="kubo RPC URL [default: the swarm's first node]")
+
+
+def _registry(registry_file: Path | None) -> Registry:
+    ensure_poa_middleware(chain.provider)
+    try:
+        return load_registry(registry_file or registry_path(project.path, chain.provider.network.name))
+    except ImseError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _storage(ipfs_api: str | None) -> KuboStorage:
+    try:
+        return KuboStorage(ipfs_api or SwarmConfig.load(ipfs_dir()).nodes[0].api_url)
+    except ImseError as err:
+        raise click.ClickException(f"{err} (or pass --ipfs-api)") from err
+
+
+def _ledger(registry: Registry) -> Any:
+    entry = registry.contracts["MatchLedger"]
+    return Contract(entry.address, abi=entry.abi)
+
+
+def _view(registry: Registry) -> ChainView:
+    return ChainView(chain.provider.web3, registry)
+
+
+@click.group()
+def cli() -> None:
+    """Rules, customer importance, the matcher bot, batch verification."""
+
+
+@cli.group()
+def rules() -> None:
+    """Versioned matching rules (specs on IPFS, digests in MatchLedger)."""
+
+
+@rules.command("register", cls=ConnectedProviderCommand)
+@ape_cli_context()
+@account_option()
+@registry_option
+@ipfs_option
+@click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rule-id", type=int, help="register a new version of this rule instead of a new rule")
+def register(cli_ctx, network, account, registry_file, ipfs_api, spec_file, rule_id):  # type: ignore[no-untyped-def]
+    """Validate a rule spec, put it on IPFS and register its digest (a new rule, or a new version of one)."""
+    try:
+        spec = parse_json(spec_file.read_bytes(), f"rule {spec_file}")
+        name = parse_rule(spec).name
+    except ImseError as err:
+        raise click.ClickException(str(err)) from err
+    ledger = _ledger(_registry(registry_file))
+    data = canonical_bytes(spec)
+    cid = _storage(ipfs_api).add(data)
+    digest = hashlib.sha256(data).digest()
+    if rule_id is None:
+        receipt = ledger.registerRule(name, digest, cid, sender=account)
+    else:
+        receipt = ledger.registerRuleVersion(rule_id, digest, cid, sender=account)
+    event = next(e for e in receipt.events if e.event_name == "RuleRegistered")
+    cli_ctx.logger.success(f"rule {event.ruleId} version {event.version} ({name}): spec {cid}")
+    click.echo(json.dumps({"rule_id": int(event.ruleId), "version": int(event.version), "cid": cid}))
+
+
+@rules.command("list", cls=ConnectedProviderCommand)
+@registry_option
+def list_rules(network, registry_file):  # type: ignore[no-untyped-def]
+    """Every registered rule version."""
+    view = _view(_registry(registry_file))
+    events = view.match_ledger.events.RuleRegistered.get_logs(from_block=view.from_block, to_block="latest")
+    rows = [(e["args"]["ruleId"], e["args"]["version"], e["args"]["name"] or "", e["args"]["specCid"]) for e in events]
+    click.echo(table(("rule", "version", "name", "spec CID"), rows) if rows else "no rules registered yet")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@ape_cli_context()
+@account_option()
+@registry_option
+@click.argument("customer")
+@click.argument("level", type=click.IntRange(0, 255))
+def importance(cli_ctx, network, account, registry_file, customer, level):  # type: ignore[no-untyped-def]
+    """Rate a customer's importance (0 = common, higher = more important; 'Rule 1' ranks by it)."""
+    _ledger(_registry(registry_file)).setCustomerImportance(customer, level, sender=account)
+    cli_ctx.logger.success(f"{customer}: importance {level}")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@registry_option
+@ipfs_option
+@click.option("--rule-id", type=int, required=True, help="registered rule to apply")
+@click.option("--rule-version", type=int, help="[its latest version]")
+@click.option("--confirmations", type=int, help="blocks to wait before acting [signers // 2 + 1]")
+@click.option("--mode", type=click.Choice(["rule", "optimal"]), default="rule", show_default=True)
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="checkpoint file")
+def run(network, account, registry_file, ipfs_api, rule_id, rule_version, confirmations, mode, state):  # type: ignore[no-untyped-def]
+    """Run the matcher bot with --account's key until Ctrl-C (test accounts; see also `imse matcher run`)."""
+    key = getattr(account, "private_key", None)
+    if not key:
+        raise click.ClickException("this account type does not expose its key: use `imse matcher run --key-file`")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    registry = _registry(registry_file)
+    storage = _storage(ipfs_api)
+    view = _view(registry)
+    try:
+        rule = registry_rule(view, storage, rule_id, rule_version)
+    except ImseError as err:
+        raise click.ClickException(str(err)) from err
+    bot = MatcherBot(
+        view,
+        storage,
+        Slicer(data_dir() / "slicer"),
+        key,
+        rule,
+        state or data_dir() / "matcher" / "checkpoint.json",
+        confirmations=confirmations,
+        mode=mode,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    bot.run(stop)
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@registry_option
+@ipfs_option
+@click.argument("batch", type=int)
+def verify(network, registry_file, ipfs_api, batch):  # type: ignore[no-untyped-def]
+    """Re-run a published batch's input snapshot and confirm every decision (exit 1 when any differs)."""
+    try:
+        check = verify_batch(_view(_registry(registry_file)), _storage(ipfs_api), batch)
+    except ImseError as err:
+        raise click.ClickException(str(err)) from err
+    rows = [(d.order_id, *d.on_chain, "same" if d.ok else f"DIFFERS: {d.rerun}") for d in check.decisions]
+    click.echo(table(("order", "printer", "planned start", "est. s", "re-run"), rows))
+    verdict = "every decision reproduced" if check.ok else "DECISIONS DIFFER"
+    click.echo(f"batch {batch} (rule {check.rule[0]} v{check.rule[1]}, input {check.input_cid}): {verdict}")
+    if not check.ok:
+        sys.exit(1)
