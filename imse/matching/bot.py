@@ -15,6 +15,7 @@ Safety, in order of importance:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -142,6 +143,11 @@ class MatcherBot:
                 stop.wait(delay)
                 delay = min(60.0, delay * 2)
                 continue
+            except Exception:  # a bug must not become a crash loop either: log it whole and back off
+                log.exception("cycle failed unexpectedly; retrying in %.0f s", delay)
+                stop.wait(delay)
+                delay = min(60.0, delay * 2)
+                continue
             stop.wait(self.poll_seconds)
 
     def cycle(self) -> CycleReport | None:
@@ -184,7 +190,7 @@ class MatcherBot:
                 unavailable.append(Unmatched(order_id, "design unavailable", {"error": str(err)[:300]}))
                 continue
             order = self.view.pending_order(order_id, 0)
-            orders.append(self.view.pending_order(order_id, per_copy * order.quantity) if per_copy else order)
+            orders.append(dataclasses.replace(order, estimated_seconds=per_copy * order.quantity))
         now = int(time.time())
         window = float(self.rule.spec.get("window_hours", 24))
         printers = self.view.printers(self.storage, now, window, self.view.busy_until())

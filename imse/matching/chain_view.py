@@ -37,6 +37,11 @@ class OrderInfo:
     design_digest: bytes
 
 
+def _info(request: Any) -> OrderInfo:
+    """OrderInfo from a decoded OrderRequest (web3 gives structs as attribute dicts)."""
+    return OrderInfo(str(request["designCid"]), bytes(request["designDigest"]))
+
+
 class ChainView:
     def __init__(self, w3: Web3, registry: Registry) -> None:
         self.w3 = w3
@@ -68,7 +73,7 @@ class ChainView:
     def order_events(self, start: int, stop: int) -> tuple[dict[int, OrderInfo], set[int]]:
         """Orders placed in blocks start..stop (with their design), and orders that moved back to Rework."""
         placed = {
-            int(log["args"]["orderId"]): OrderInfo(log["args"]["request"][1], bytes(log["args"]["request"][0]))
+            int(log["args"]["orderId"]): _info(log["args"]["request"])
             for log in self.order_book.events.OrderPlaced.get_logs(from_block=start, to_block=stop)
         }
         rework = {
@@ -87,7 +92,7 @@ class ChainView:
                 from_block=self.from_block, to_block="latest", argument_filters={"orderId": order_id}
             )
             if logs:
-                found[order_id] = OrderInfo(logs[0]["args"]["request"][1], bytes(logs[0]["args"]["request"][0]))
+                found[order_id] = _info(logs[0]["args"]["request"])
         return found
 
     def busy_until(self) -> dict[int, int]:

@@ -114,13 +114,13 @@ def contract(w3: Web3, registry: Registry, name: str) -> Any:
     return w3.eth.contract(address=Web3.to_checksum_address(entry.address), abi=entry.abi)
 
 
-def send(w3: Web3, account: Any, call: Any, nonce: int | None = None) -> bytes:
+def send(w3: Web3, account: Any, call: Any, nonce: int | None = None, gas: int = 500_000) -> bytes:
     """Signs and submits a contract call from `account`; returns the transaction hash."""
     tx = call.build_transaction(
         {
             "from": account.address,
             "nonce": w3.eth.get_transaction_count(account.address, "pending") if nonce is None else nonce,
-            "gas": 500_000,
+            "gas": gas,
             "maxFeePerGas": 10 * 10**9,
             "maxPriorityFeePerGas": 10**9,
             "chainId": w3.eth.chain_id,
