@@ -1,7 +1,9 @@
-"""Benchmarks on the real clique network.
+"""Benchmarks (tables + CSV/plots; not tests).
 
     ape run bench publish                          P = 5 s and 2 s, fixed rate and saturation, 60 blocks per round
     ape run bench publish --periods 5 --blocks 20  a shorter look
+    ape run bench matching                         rule vs optimising mode, 100 × 10 … 10,000 × 1,000
+    ape run bench match-latency                    OrderPlaced → OrderMatched through the bot on a 4-node network
 
 Each block period gets its own fresh 4-node network (its own ports, in the output folder), deployed with
 `ape run deploy`; the customer node receives the transactions. Writes samples.csv and latency.png beside the table.
@@ -154,3 +156,36 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
                 f"{'met' if r.gas_used_pct >= 90 else 'MISSED'}"
             )
     cli_ctx.logger.success(f"wrote {out / 'samples.csv'} and {out / 'latency.png'}")
+
+
+@cli.command()
+@ape_cli_context()
+@click.option(
+    "--sizes",
+    default="100x10,1000x100,5000x500,10000x1000",
+    show_default=True,
+    help="orders x printers, comma-separated",
+)
+@click.option("--rule", "rule_name", default="rule1-importance", show_default=True, help="shipped rule")
+@click.option("--repeats", type=click.IntRange(1), default=7, show_default=True, help="rule-mode runs per size")
+@click.option("--optimise-repeats", type=click.IntRange(1), default=1, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "data" / "bench-matching",
+    show_default=True,
+)
+def matching(cli_ctx, sizes, rule_name, repeats, optimise_repeats, out):  # type: ignore[no-untyped-def]
+    """Matching time and schedule quality, rule mode vs optimising mode."""
+    from imse.bench import matching as bench
+
+    try:
+        parsed = [tuple(int(v) for v in size.lower().split("x")) for size in sizes.split(",")]
+    except ValueError as err:
+        raise click.BadParameter(f"sizes look like 1000x100,10000x1000: {err}") from err
+    rows = bench.run(
+        parsed, rule_name=rule_name, repeats=repeats, optimise_repeats=optimise_repeats, progress=cli_ctx.logger.info
+    )
+    bench.plot(out / "matching.png", rows)
+    click.echo(bench.render(rows))
+    cli_ctx.logger.success(f"wrote {out / 'matching.png'}")
