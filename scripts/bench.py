@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from ape.cli import ape_cli_context
@@ -40,6 +41,47 @@ def _worker_keys(count: int) -> list[str]:
 @click.group()
 def cli() -> None:
     """Benchmarks (tables, CSV, plots)."""
+
+
+def _fresh_network(out: Path, period: int, base_port: int, funded: int, log: Any) -> tuple[Any, Path]:
+    """A fresh 4-node network with period `period` in `out`, started and deployed (registry path returned).
+    The caller stops it (manager.stop_nodes)."""
+    root = out / f"network-p{period}"
+    log(f"P = {period} s: creating a fresh 4-node network in {root}")
+    config = manager.create_network(
+        root,
+        chain_id=4242,
+        period=period,
+        epoch=30_000,
+        gas_limit=DEFAULT_GAS_LIMIT,
+        base_port=base_port,
+        funded=manager.dev_accounts(TEST_MNEMONIC, funded),
+        force=True,
+        progress=log,
+    )
+    try:
+        manager.start_nodes(config, progress=log)
+        manager.wait_for_blocks(config, 2, timeout=10 * period + 10)
+        registry_file = out / f"registry-p{period}.json"
+        log("deploying the contracts")
+        command = [
+            str(Path(sys.executable).with_name("ape")),
+            "run",
+            "deploy",
+            "--network",
+            f"ethereum:imse:{config.node('boot').rpc_url}",
+            "--account",
+            "TEST::0",
+            "--registry",
+            str(registry_file),
+        ]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise click.ClickException(f"deploy failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    except BaseException:
+        manager.stop_nodes(config, progress=log)
+        raise
+    return config, registry_file
 
 
 @cli.command()
@@ -80,44 +122,8 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
     keys = _worker_keys(workers)
     rounds = []
     for period in (int(p) for p in periods.split(",")):
-        root = out / f"network-p{period}"
-        log(f"P = {period} s: creating a fresh 4-node network in {root}")
-        config = manager.create_network(
-            root,
-            chain_id=4242,
-            period=period,
-            epoch=30_000,
-            gas_limit=DEFAULT_GAS_LIMIT,
-            base_port=base_port,
-            funded=manager.dev_accounts(TEST_MNEMONIC, FIRST_WORKER_ACCOUNT + workers),
-            force=True,
-            progress=log,
-        )
+        config, registry_file = _fresh_network(out, period, base_port, FIRST_WORKER_ACCOUNT + workers, log)
         try:
-            manager.start_nodes(config, progress=log)
-            manager.wait_for_blocks(config, 2, timeout=10 * period + 10)
-            registry_file = out / f"registry-p{period}.json"
-            url = config.node("boot").rpc_url
-            log("deploying the contracts")
-            done = subprocess.run(
-                [
-                    str(Path(sys.executable).with_name("ape")),
-                    "run",
-                    "deploy",
-                    "--network",
-                    f"ethereum:imse:{url}",
-                    "--account",
-                    "TEST::0",
-                    "--registry",
-                    str(registry_file),
-                ],
-                cwd=PROJECT_ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise click.ClickException(f"deploy failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
             book = load_registry(registry_file).contracts["OrderBook"]
             entry = {"address": book.address, "abi": book.abi}
             customer_url = config.node("customer").rpc_url
@@ -189,3 +195,104 @@ def matching(cli_ctx, sizes, rule_name, repeats, optimise_repeats, out):  # type
     bench.plot(out / "matching.png", rows)
     click.echo(bench.render(rows))
     cli_ctx.logger.success(f"wrote {out / 'matching.png'}")
+
+
+@cli.command("match-latency")
+@ape_cli_context()
+@click.option("--period", type=click.IntRange(1, 30), default=5, show_default=True, help="block period (s)")
+@click.option("--orders", "count", type=click.IntRange(1), default=40, show_default=True)
+@click.option("--interval", type=click.FloatRange(0.1), default=3.0, show_default=True, help="seconds between orders")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "data" / "bench-match-latency",
+    show_default=True,
+)
+@click.option("--base-port", type=click.IntRange(1024, 65000), default=31700, show_default=True)
+def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ignore[no-untyped-def]
+    """OrderPlaced → OrderMatched latency through the matcher bot on a fresh 4-node network + IPFS swarm."""
+    import os
+    import random
+
+    from imse.bench import match_latency as bench
+    from imse.files import swarm
+    from imse.files.kubo import KuboStorage
+    from imse.files.samples import box
+    from imse.matching.chain_view import connect
+    from imse.twins.capability import Catalogue
+
+    log = cli_ctx.logger.info
+    accounts = {i: _account(i) for i in (1, 3, 5)}
+    config, registry_file = _fresh_network(out, period, base_port, 8, log)
+    ipfs = swarm.create_swarm(out / "ipfs", base_port=base_port + 50, force=True, progress=log)
+    bot = None
+    try:
+        swarm.start_swarm(ipfs, progress=log)
+        registry = load_registry(registry_file)
+        catalogue = Catalogue(
+            {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon", 5: "Resin"}, {0: "white", 1: "black"}
+        )
+        with KuboStorage(ipfs.nodes[0].api_url) as store:
+            setup = bench.prepare(
+                connect(config.node("printer").rpc_url),
+                registry,
+                store,
+                catalogue,
+                accounts[1],
+                accounts[3],
+                designs=[(box(s, s, s / 2), s * 1000) for s in (12, 16, 20)],
+            )
+        signers = len(config.nodes) - 1
+        log(f"starting the matcher bot (confirmations {signers // 2 + 1}) on the matcher node")
+        command = [
+            str(Path(sys.executable).with_name("imse")),
+            "matcher",
+            "run",
+            "--rpc",
+            config.node("matcher").rpc_url,
+            "--registry",
+            str(registry_file),
+            "--ipfs-api",
+            ipfs.nodes[1].api_url,
+            "--rule-id",
+            str(setup.rule_id),
+            "--state",
+            str(out / "checkpoint.json"),
+            "--cache-dir",
+            str(out / "slicer"),
+            "--poll",
+            "0.5",
+        ]
+        with (out / "bot.log").open("wb") as bot_log:
+            bot = subprocess.Popen(
+                command,
+                stdout=bot_log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "IMSE_MATCHER_KEY": accounts[3].key.hex()},
+            )
+        rng = random.Random(7)
+        requests = [bench.design_request(rng.choice(setup.designs), priority=rng.randint(0, 100)) for _ in range(count)]
+        samples = bench.measure(
+            config.node("customer").rpc_url,
+            registry,
+            accounts[5],
+            requests,
+            interval=interval,
+            timeout=30 * period + 60,
+            progress=log,
+        )
+    finally:
+        if bot is not None:
+            bot.terminate()
+            bot.wait(timeout=30)
+        swarm.stop_swarm(ipfs, progress=log)
+        manager.stop_nodes(config, progress=log)
+    click.echo(bench.render(samples, total=count, period=period, confirmations=signers // 2 + 1))
+    cli_ctx.logger.success(f"bot log: {out / 'bot.log'}")
+
+
+def _account(index: int) -> Any:
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")

@@ -5,7 +5,6 @@ none matched twice; a printer in maintenance gets nothing more; every batch re-r
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import random
@@ -17,15 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from imse.chain.requests import order_request
+from imse.bench.match_latency import design_request, prepare
 from imse.chain.types import OrderStatus, TwinStatus
 from imse.files.kubo import KuboStorage
-from imse.matching.rules import shipped_rule
-from imse.twins.canonical import canonical_bytes, digest
-from imse.twins.capability import Catalogue, capability_of
-from imse.twins.schema import example_of
+from imse.files.samples import box
+from imse.twins.capability import Catalogue
 from tests.integration.conftest import contract, dev_account, send, web3_for
-from tests.offchain.stl_models import box
 
 IMSE = str(Path(sys.executable).with_name("imse"))
 SERVICER, MATCHER, CUSTOMERS = 1, 3, (5, 6, 7)
@@ -33,7 +29,6 @@ CATALOGUE = Catalogue(
     {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon", 5: "Resin"},
     {0: "white", 1: "black", 2: "grey", 3: "red", 4: "blue", 5: "green", 6: "yellow", 7: "natural"},
 )
-ALL_DAY = {"shifts": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "00:00"}]}
 IMPOSSIBLE = 5  # orders for a material no printer has
 
 
@@ -45,31 +40,19 @@ def wait(w3, tx_hash):
 
 @pytest.fixture(scope="module")
 def setup(network, registry, ipfs):
-    """Three printer twins (all day, every day), a registered rule, three designs on IPFS."""
+    """Three printer twins (all day, every day), 'Rule 1' registered, three designs on IPFS."""
     w3 = web3_for(network, "matcher")
-    twins = contract(w3, registry, "TwinRegistry")
-    ledger = contract(w3, registry, "MatchLedger")
     with KuboStorage(ipfs.nodes[0].api_url) as store:
-        for index in range(3):
-            document = example_of("printer") | {
-                "name": f"bot printer {index}",
-                "capacity": ALL_DAY,
-                "materials": ["PLA", "PETG"],
-            }
-            cap = capability_of(document, CATALOGUE).as_tuple()
-            cid = store.add(canonical_bytes(document))
-            wait(w3, send(w3, dev_account(SERVICER), twins.functions.publishTwin(0, cap, digest(document), cid)))
-        spec = shipped_rule("rule1-importance")
-        rule_cid = store.add(canonical_bytes(spec))
-        register = ledger.functions.registerRule("Rule 1", hashlib.sha256(canonical_bytes(spec)).digest(), rule_cid)
-        receipt = wait(w3, send(w3, dev_account(MATCHER), register))
-        rule_id = ledger.events.RuleRegistered().process_receipt(receipt)[0]["args"]["ruleId"]
-        designs = []
-        for size in (12, 16, 20):
-            stl = box(size, size, size / 2)
-            designs.append((store.add(stl), hashlib.sha256(stl).digest(), size * 1000))
-    first_twin = int(twins.functions.twinCount().call()) - 2
-    return {"w3": w3, "rule_id": rule_id, "designs": designs, "twins": [first_twin, first_twin + 1, first_twin + 2]}
+        prepared = prepare(
+            w3,
+            registry,
+            store,
+            CATALOGUE,
+            dev_account(SERVICER),
+            dev_account(MATCHER),
+            designs=[(box(s, s, s / 2), s * 1000) for s in (12, 16, 20)],
+        )
+    return {"w3": w3, "rule_id": prepared.rule_id, "designs": prepared.designs, "twins": prepared.twin_ids}
 
 
 def place(setup, registry, count: int, *, material: int = 0, seed: int = 0) -> list[int]:
@@ -80,21 +63,8 @@ def place(setup, registry, count: int, *, material: int = 0, seed: int = 0) -> l
     ids = []
     per_customer = collections.defaultdict(list)
     for i in range(count):
-        cid, design_digest, size = rng.choice(setup["designs"])
-        request = order_request(
-            designDigest=design_digest,
-            designCid=cid,
-            sizeU=size,
-            sizeV=size,
-            sizeW=size // 2,
-            material=material,
-            colour=rng.choice([0, 1]),
-            accuracy=200,
-            quantity=1,
-            priority=rng.randint(0, 100),
-            dueDate=int(time.time()) + 2 * 86400,
-            shippingHash=b"\x01" * 32,
-        )
+        design = rng.choice(setup["designs"])
+        request = design_request(design, priority=rng.randint(0, 100), material=material, colour=rng.choice([0, 1]))
         per_customer[CUSTOMERS[i % len(CUSTOMERS)]].append(request)
     for customer, requests in per_customer.items():
         for first in range(0, len(requests), 50):
@@ -242,3 +212,35 @@ def test_verify__every_batch_re_runs_to_the_same_decisions(network, registry_fil
         check = json.loads(done.stdout)
         assert check["ok"]
         assert check["decisions"]
+
+
+def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(network, registry_file, ipfs):
+    from tests.integration.conftest import ape_run
+
+    options = ["--network", f"ethereum:imse:{network.node('boot').rpc_url}", "--registry", str(registry_file)]
+    ipfs_option = ["--ipfs-api", ipfs.nodes[0].api_url]
+    spec = "imse/matching/rules/edd.json"
+    first = json.loads(
+        ape_run("matcher", "rules", "register", spec, *options, *ipfs_option, "--account", "TEST::3").stdout
+    )
+    second = json.loads(
+        ape_run(
+            "matcher",
+            "rules",
+            "register",
+            "imse/matching/rules/priority.json",
+            "--rule-id",
+            str(first["rule_id"]),
+            *options,
+            *ipfs_option,
+            "--account",
+            "TEST::3",
+        ).stdout
+    )
+    assert first["version"] == 1
+    assert (second["rule_id"], second["version"]) == (first["rule_id"], 2)
+    listed = ape_run("matcher", "rules", "list", *options).stdout
+    assert f"{first['rule_id']}     2        " in listed or "EDD" in listed
+    refused = ape_run("matcher", "rules", "register", spec, *options, *ipfs_option, "--account", "TEST::5", check=False)
+    assert refused.returncode != 0
+    assert "AccessControlUnauthorizedAccount" in refused.stdout + refused.stderr

@@ -6,12 +6,9 @@ import struct
 
 import trimesh
 
+from imse.files.samples import box
 
-def box(x: float = 20.0, y: float = 30.0, z: float = 10.0, *, ascii: bool = False) -> bytes:
-    """A closed box of x × y × z mm."""
-    mesh = trimesh.creation.box(extents=(x, y, z))
-    data = mesh.export(file_type="stl_ascii" if ascii else "stl")
-    return data.encode() if isinstance(data, str) else bytes(data)
+__all__ = ["binary", "box", "open_box"]
 
 
 def open_box() -> bytes:
