@@ -22,49 +22,32 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import Contract, chain, project
+from ape import Contract, chain
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
 from imse.chain.ape_logs import logs_to_stderr
-from imse.chain.poa import ensure_poa_middleware
-from imse.chain.registry import Registry, load_registry, registry_path
+from imse.chain.registry import Registry
+from imse.chain.script_support import connected_registry, ipfs_option, registry_option, storage
 from imse.exceptions import ImseError
 from imse.files.kubo import KuboStorage
 from imse.files.slicer import Slicer
-from imse.files.swarm import SwarmConfig
 from imse.matching.bot import MatcherBot, registry_rule
 from imse.matching.chain_view import ChainView
 from imse.matching.rules import parse_rule
 from imse.matching.verify import verify_batch
-from imse.settings import data_dir, ipfs_dir
+from imse.settings import data_dir
 from imse.text import table
 from imse.twins.canonical import canonical_bytes, parse_json
 
 logs_to_stderr()  # stdout carries only results
 
-registry_option = click.option(
-    "--registry",
-    "registry_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="deployment registry [default: deployments/<network>.json]",
-)
-ipfs_option = click.option("--ipfs-api", default=None, help="kubo RPC URL [default: the swarm's first node]")
-
 
 def _registry(registry_file: Path | None) -> Registry:
-    ensure_poa_middleware(chain.provider)
-    try:
-        return load_registry(registry_file or registry_path(project.path, chain.provider.network.name))
-    except ImseError as err:
-        raise click.ClickException(str(err)) from err
+    return connected_registry(registry_file)
 
 
 def _storage(ipfs_api: str | None) -> KuboStorage:
-    try:
-        return KuboStorage(ipfs_api or SwarmConfig.load(ipfs_dir()).nodes[0].api_url)
-    except ImseError as err:
-        raise click.ClickException(f"{err} (or pass --ipfs-api)") from err
+    return storage(ipfs_api)
 
 
 def _ledger(registry: Registry) -> Any:

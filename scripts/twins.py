@@ -18,7 +18,6 @@ $IMSE_IPFS_API says otherwise. The registry is deployments/<network>.json unless
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -26,17 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import Contract, chain, project
+from ape import Contract
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
 from imse.chain.ape_logs import logs_to_stderr
-from imse.chain.poa import ensure_poa_middleware
-from imse.chain.registry import load_registry, registry_path
+from imse.chain.script_support import connected_registry, ipfs_option, registry_option, storage
 from imse.chain.types import TwinStatus
 from imse.exceptions import ImseError
-from imse.files.kubo import KuboStorage
-from imse.files.swarm import SwarmConfig
-from imse.settings import data_dir, ipfs_dir
+from imse.settings import data_dir
 from imse.text import table
 from imse.twins.canonical import parse_json
 from imse.twins.drafts import DraftStore
@@ -44,16 +40,6 @@ from imse.twins.history import verify_history
 from imse.twins.schema import KINDS, example_of, schema_of
 from imse.twins.service import TwinService
 
-registry_option = click.option(
-    "--registry",
-    "registry_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="deployment registry [default: deployments/<network>.json]",
-)
-ipfs_option = click.option(
-    "--ipfs-api", default=None, help="kubo RPC URL [default: $IMSE_IPFS_API, else the swarm's first node]"
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 
 logs_to_stderr()  # stdout carries only results
@@ -72,23 +58,9 @@ def _read_json(path: Path, what: str) -> Any:
         raise _fail(err) from err
 
 
-def _ipfs_url(explicit: str | None) -> str:
-    if explicit or os.environ.get("IMSE_IPFS_API"):
-        return str(explicit or os.environ["IMSE_IPFS_API"])
-    try:
-        return SwarmConfig.load(ipfs_dir()).nodes[0].api_url
-    except ImseError as err:
-        raise click.ClickException(f"{err} (or pass --ipfs-api)") from err
-
-
 def _service(registry_file: Path | None, ipfs_api: str | None) -> TwinService:
-    ensure_poa_middleware(chain.provider)
-    try:
-        registry = load_registry(registry_file or registry_path(project.path, chain.provider.network.name))
-    except ImseError as err:
-        raise _fail(err) from err
-    entry = registry.contracts["TwinRegistry"]
-    return TwinService(Contract(entry.address, abi=entry.abi), KuboStorage(_ipfs_url(ipfs_api)), from_block=entry.block)
+    entry = connected_registry(registry_file).contracts["TwinRegistry"]
+    return TwinService(Contract(entry.address, abi=entry.abi), storage(ipfs_api), from_block=entry.block)
 
 
 def _run(action: Callable[[], Any]) -> Any:

@@ -235,14 +235,36 @@ def prepare_printers(
     return printers, window, timelines, active, excluded
 
 
+@dataclass
+class Problem:
+    """What both planners start from: printers in twin-id order with their timelines and exclusions, the orders as
+    columns, and which pairs pass the constraints (`passing`) and may be planned (`compatible`)."""
+
+    printers: list[PrinterState]
+    window: tuple[int, int]
+    timelines: _Timelines
+    active: Array
+    excluded: dict[int, str]
+    cols: _Columns
+    passing: Array
+    compatible: Array
+
+    def result(self, assignments: list[Assignment], unmatched_rows: list[int]) -> Plan:
+        unmatched = _explain(self.cols, self.passing, unmatched_rows, self.active, self.timelines, self.excluded)
+        return Plan(assignments, unmatched, self.window, self.excluded)
+
+
+def problem(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, now: int) -> Problem:
+    printers, window, timelines, active, excluded = prepare_printers(printers, rule, now)
+    cols = _Columns(orders, printers)
+    passing = compatible_matrix(cols) if orders else np.zeros((0, len(printers)), dtype=bool)
+    return Problem(printers, window, timelines, active, excluded, cols, passing, passing & active[None, :])
+
+
 def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
     """The plan for `orders` on `printers` under `rule`, for the window [now, now + rule.window_hours)."""
-    printers, window, timelines, active, excluded = prepare_printers(printers, rule, now)
-    if not orders:
-        return Plan([], [], window, excluded)
-    cols = _Columns(orders, printers)
-    passing = compatible_matrix(cols)
-    compatible = passing & active[None, :]
+    p_ = problem(orders, printers, rule, now)
+    printers, timelines, cols, compatible = p_.printers, p_.timelines, p_.cols, p_.compatible
     ordered = rank(cols.keys, cols.rework, rule)
     first_fit = rule.strategy == "first_fit"
     assignments: list[Assignment] = []
@@ -268,8 +290,7 @@ def plan(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *
             start[rest, p], finish[rest, p] = timelines.column(p, durations[rest], candidates[rest, p])
     if not printers:
         unmatched_rows = [int(row) for row in ordered]
-    unmatched = _explain(cols, passing, unmatched_rows, active, timelines, excluded)
-    return Plan(assignments, unmatched, window, excluded)
+    return p_.result(assignments, unmatched_rows)
 
 
 def _explain(

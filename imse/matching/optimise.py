@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from imse.matching.engine import INF, Plan, _Columns, _explain, compatible_matrix, prepare_printers
+from imse.matching.engine import Plan, problem
 from imse.matching.metrics import weight
 from imse.matching.model import Assignment, PendingOrder, PrinterState
 from imse.matching.rules import Rule
@@ -33,12 +33,8 @@ SHORTLIST_ABOVE = 1_000_000  # cost-matrix cells; smaller rounds use every open 
 def optimise(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, *, now: int) -> Plan:
     """The optimising plan for the same inputs as `engine.plan` (the rule's window, threshold and exclusions
     apply; its ranking keys do not)."""
-    printers, window, timelines, active, excluded = prepare_printers(printers, rule, now)
-    if not orders:
-        return Plan([], [], window, excluded)
-    cols = _Columns(orders, printers)
-    passing = compatible_matrix(cols)
-    compatible = passing & active[None, :]
+    p_ = problem(orders, printers, rule, now)
+    printers, timelines, cols, compatible = p_.printers, p_.timelines, p_.cols, p_.compatible
     durations = cols.duration
     due = cols.keys["due_date"]
     weights = np.asarray([weight(o) for o in orders])
@@ -74,8 +70,4 @@ def optimise(orders: list[PendingOrder], printers: list[PrinterState], rule: Rul
         done = {int(open_rows[r]) for r, _ in booked}
         open_rows = np.asarray([r for r in open_rows if int(r) not in done], dtype=np.int64)
     matched = {a.order_id for a in assignments}
-    unmatched_rows = [i for i, o in enumerate(orders) if o.order_id not in matched]
-    return Plan(assignments, _explain(cols, passing, unmatched_rows, active, timelines, excluded), window, excluded)
-
-
-__all__ = ["INF", "optimise"]
+    return p_.result(assignments, [i for i, o in enumerate(orders) if o.order_id not in matched])

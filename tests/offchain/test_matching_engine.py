@@ -14,7 +14,9 @@ from imse.exceptions import ConfigError
 from imse.matching import generate
 from imse.matching.constraints import Capability, Part, check
 from imse.matching.engine import plan
+from imse.matching.metrics import quality
 from imse.matching.model import PendingOrder, PrinterState, shift_intervals
+from imse.matching.optimise import optimise
 from imse.matching.rules import SHIPPED, parse_rule, shipped_rule
 
 NOW = 1_800_000_000  # a Friday, 2027-01-15 08:00 UTC
@@ -239,10 +241,10 @@ def instances(draw: st.DrawFn):
 
 
 @settings(max_examples=120, deadline=None)
-@given(instance=instances())
-def test_plan__never_infeasible_never_twice_never_overlapping(instance):
+@given(instance=instances(), engine=st.sampled_from([plan, optimise]))
+def test_plan_and_optimise__never_infeasible_never_twice_never_overlapping(instance, engine):
     orders, printers, chosen = instance
-    result = plan(orders, printers, chosen, now=NOW)
+    result = engine(orders, printers, chosen, now=NOW)
     by_order = {o.order_id: o for o in orders}
     by_twin = {p.twin_id: p for p in printers}
     matched = [a.order_id for a in result.assignments]
@@ -262,3 +264,17 @@ def test_plan__never_infeasible_never_twice_never_overlapping(instance):
     for twin in by_twin:
         jobs = sorted((a.start, a.end) for a in result.assignments if a.twin_id == twin)
         assert all(prev[1] <= nxt[0] for prev, nxt in itertools.pairwise(jobs)), "overlap"
+
+
+def test_optimise__less_weighted_tardiness_than_the_rule_baseline():
+    orders, printers = generate.orders(300, now=NOW, seed=5), generate.printers(20, now=NOW, seed=6)
+    baseline = quality(plan(orders, printers, RULE1, now=NOW), orders, printers)
+    optimised = quality(optimise(orders, printers, RULE1, now=NOW), orders, printers)
+    assert optimised.weighted_tardiness_h < baseline.weighted_tardiness_h
+    assert optimised.matched >= 0.9 * baseline.matched
+
+
+def test_optimise__rework_still_first():
+    orders = [order(1, priority=100, due_date=NOW + H), order(2, rework=True, due_date=NOW + 90 * H)]
+    result = optimise(orders, [printer()], RULE1, now=NOW)
+    assert min(result.assignments, key=lambda a: a.start).order_id == 2
