@@ -215,6 +215,7 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     import random
 
     from imse.bench import match_latency as bench
+    from imse.chain.registry import load_params
     from imse.files import swarm
     from imse.files.kubo import KuboStorage
     from imse.files.samples import box
@@ -229,9 +230,8 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     try:
         swarm.start_swarm(ipfs, progress=log)
         registry = load_registry(registry_file)
-        catalogue = Catalogue(
-            {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon", 5: "Resin"}, {0: "white", 1: "black"}
-        )
+        params = load_params(PROJECT_ROOT / "deployments" / "params" / "imse.yaml")
+        catalogue = Catalogue(params.materials, params.colours)
         with KuboStorage(ipfs.nodes[0].api_url) as store:
             setup = bench.prepare(
                 connect(config.node("printer").rpc_url),

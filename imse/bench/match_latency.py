@@ -102,9 +102,10 @@ def prepare(
 
 
 def design_request(
-    design: tuple[str, bytes, int], size_um: int, *, priority: int = 50, material: int = 0
+    design: tuple[str, bytes, int], *, priority: int = 50, material: int = 0, colour: int = 0
 ) -> tuple[Any, ...]:
-    cid, design_digest, _ = design
+    """An OrderRequest for a stored design (a box of its size, half as high), due in two days."""
+    cid, design_digest, size_um = design
     return order_request(
         designDigest=design_digest,
         designCid=cid,
@@ -112,7 +113,7 @@ def design_request(
         sizeV=size_um,
         sizeW=size_um // 2,
         material=material,
-        colour=0,
+        colour=colour,
         accuracy=200,
         quantity=1,
         priority=priority,
