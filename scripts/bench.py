@@ -242,27 +242,11 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
                 accounts[3],
                 designs=[(box(s, s, s / 2), s * 1000) for s in (12, 16, 20)],
             )
-        signers = len(config.nodes) - 1
+        signers = sum(node.genesis_signer for node in config.nodes)
         log(f"starting the matcher bot (confirmations {signers // 2 + 1}) on the matcher node")
-        command = [
-            str(Path(sys.executable).with_name("imse")),
-            "matcher",
-            "run",
-            "--rpc",
-            config.node("matcher").rpc_url,
-            "--registry",
-            str(registry_file),
-            "--ipfs-api",
-            ipfs.nodes[1].api_url,
-            "--rule-id",
-            str(setup.rule_id),
-            "--state",
-            str(out / "checkpoint.json"),
-            "--cache-dir",
-            str(out / "slicer"),
-            "--poll",
-            "0.5",
-        ]
+        command = bench.bot_command(
+            config.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup.rule_id, out
+        )
         with (out / "bot.log").open("wb") as bot_log:
             bot = subprocess.Popen(
                 command,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from imse.bench.match_latency import design_request, prepare
+from imse.bench.match_latency import bot_command, design_request, prepare
 from imse.chain.types import OrderStatus, TwinStatus
 from imse.files.kubo import KuboStorage
 from imse.files.samples import box
@@ -78,27 +78,9 @@ def place(setup, registry, count: int, *, material: int = 0, seed: int = 0) -> l
 def bot(network, registry_file, ipfs, setup, tmp_path_factory):
     folder = tmp_path_factory.mktemp("bot")
     env = {**os.environ, "IMSE_MATCHER_KEY": dev_account(MATCHER).key.hex()}
-    command = [
-        IMSE,
-        "matcher",
-        "run",
-        "--rpc",
-        network.node("matcher").rpc_url,
-        "--registry",
-        str(registry_file),
-        "--ipfs-api",
-        ipfs.nodes[1].api_url,
-        "--rule-id",
-        str(setup["rule_id"]),
-        "--state",
-        str(folder / "checkpoint.json"),
-        "--cache-dir",
-        str(folder / "slicer"),
-        "--confirmations",
-        "2",
-        "--poll",
-        "0.5",
-    ]
+    command = bot_command(
+        network.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup["rule_id"], folder, confirmations=2
+    )
 
     class Bot:
         process: subprocess.Popen[bytes] | None = None
