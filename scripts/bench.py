@@ -247,6 +247,7 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
         command = bench.bot_command(
             config.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup.rule_id, out
         )
+        (out / "checkpoint.json").unlink(missing_ok=True)  # a fresh chain: the last run's checkpoint is not ours
         with (out / "bot.log").open("wb") as bot_log:
             bot = subprocess.Popen(
                 command,

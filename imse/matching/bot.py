@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from web3.exceptions import ContractLogicError, TimeExhausted
+from web3.exceptions import TimeExhausted, Web3Exception
 
 from imse.chain.types import CatalogueKind
 from imse.exceptions import ImseError
@@ -56,18 +56,28 @@ class Checkpoint:
     block: int
     hash: str
     pending: dict[int, OrderInfo] = field(default_factory=dict)
+    genesis: str = ""  # hash of block 0: a checkpoint belongs to one chain
 
     @classmethod
-    def load(cls, path: Path, start_block: int) -> Checkpoint:
+    def load(cls, path: Path, start_block: int, genesis: str = "") -> Checkpoint:
+        """The saved checkpoint, or a fresh one just before `start_block`. ImseError when the file belongs to
+        another chain (a different genesis) — using it would skip or replay the wrong blocks."""
         if not path.is_file():
-            return cls(start_block - 1, "")
+            return cls(start_block - 1, "", genesis=genesis)
         data = json.loads(path.read_text())
+        saved = str(data.get("genesis", ""))
+        if genesis and saved and saved != genesis:
+            raise ImseError(
+                f"checkpoint {path} belongs to another chain (genesis {saved[:12]}…, this one {genesis[:12]}…): "
+                "delete it or pass another --state"
+            )
         pending = {int(k): OrderInfo(v["cid"], bytes.fromhex(v["digest"])) for k, v in data["pending"].items()}
-        return cls(int(data["block"]), str(data["hash"]), pending)
+        return cls(int(data["block"]), str(data["hash"]), pending, genesis or saved)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
+            "genesis": self.genesis,
             "block": self.block,
             "hash": self.hash,
             "pending": {
@@ -113,7 +123,7 @@ class MatcherBot:
         self.poll_seconds = poll_seconds
         self.stuck_blocks = stuck_blocks
         self.confirmations = confirmations if confirmations is not None else view.signer_count() // 2 + 1
-        self.checkpoint = Checkpoint.load(state_path, view.from_block)
+        self.checkpoint = Checkpoint.load(state_path, view.from_block, view.block_hash(0))
         self._estimates: dict[bytes, tuple[int, bytes]] = {}  # design digest → (seconds per copy, STL bytes)
         self._materials: dict[int, str] | None = None
 
@@ -138,7 +148,7 @@ class MatcherBot:
                 self.cycle()
                 delay = self.poll_seconds
                 cycles += 1
-            except (ImseError, OSError, ValueError, ContractLogicError, TimeExhausted) as err:
+            except (ImseError, OSError, ValueError, Web3Exception) as err:
                 log.warning("cycle failed (%s: %s); retrying in %.0f s", err.__class__.__name__, err, delay)
                 stop.wait(delay)
                 delay = min(60.0, delay * 2)
@@ -155,6 +165,9 @@ class MatcherBot:
         self._wait_for_in_flight()
         head = self.view.head()
         safe = head - self.confirmations
+        if self.checkpoint.block > head:
+            log.warning("node at block %d is behind the checkpoint (%d): waiting for it", head, self.checkpoint.block)
+            return None
         checked = self.checkpoint.hash and self.checkpoint.block >= 0
         if checked and self.view.block_hash(self.checkpoint.block) != self.checkpoint.hash:
             rewind = max(self.view.from_block - 1, self.checkpoint.block - 2 * self.confirmations - 1)

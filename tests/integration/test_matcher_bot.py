@@ -90,6 +90,10 @@ def bot(network, registry_file, ipfs, setup, tmp_path_factory):
             with self.log.open("ab") as out:
                 self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
+        def ensure_running(self) -> None:
+            if self.process is None or self.process.poll() is not None:
+                self.start()
+
         def kill(self) -> None:
             if self.process and self.process.poll() is None:
                 self.process.send_signal(signal.SIGKILL)
@@ -157,6 +161,7 @@ def test_bot__200_orders__killed_20_times__none_lost_none_twice(setup, registry,
 def test_bot__printer_in_maintenance_gets_no_more_orders(setup, registry, bot):
     w3 = setup["w3"]
     twins = contract(w3, registry, "TwinRegistry")
+    bot.ensure_running()  # also when this test runs alone
     resting = setup["twins"][0]
     wait(w3, send(w3, dev_account(SERVICER), twins.functions.setTwinStatus(resting, int(TwinStatus.MAINTENANCE))))
     since = w3.eth.block_number
@@ -226,3 +231,22 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
     refused = ape_run("matcher", "rules", "register", spec, *options, *ipfs_option, "--account", "TEST::5", check=False)
     assert refused.returncode != 0
     assert "AccessControlUnauthorizedAccount" in refused.stdout + refused.stderr
+
+
+def test_bot__checkpoint_of_another_chain__refused_with_a_clear_error(network, registry_file, ipfs, setup, tmp_path):
+    from imse.matching.bot import Checkpoint
+
+    Checkpoint(10**6, "0x" + "ab" * 32, genesis="0x" + "cd" * 32).save(tmp_path / "checkpoint.json")
+    command = bot_command(
+        network.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup["rule_id"], tmp_path
+    )
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "IMSE_MATCHER_KEY": dev_account(MATCHER).key.hex()},
+    )
+    assert done.returncode == 1
+    assert "belongs to another chain" in done.stderr

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from imse.exceptions import ImseError
 from imse.matching.bot import Checkpoint
 from imse.matching.chain_view import OrderInfo
 
@@ -25,3 +28,11 @@ def test_checkpoint__replaced_atomically_no_temporary_left(tmp_path):
     Checkpoint(2, "0x2").save(path)
     assert Checkpoint.load(path, start_block=0).block == 2
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.json"]
+
+
+def test_checkpoint__of_another_chain__refused(tmp_path):
+    path = tmp_path / "checkpoint.json"
+    Checkpoint(50, "0x50", genesis="0xaaaa").save(path)
+    assert Checkpoint.load(path, start_block=1, genesis="0xaaaa").block == 50
+    with pytest.raises(ImseError, match="belongs to another chain"):
+        Checkpoint.load(path, start_block=1, genesis="0xbbbb")
