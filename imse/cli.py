@@ -18,6 +18,7 @@ Errors print one line on stderr and exit with status 1 (2 for usage errors).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -134,7 +135,7 @@ def _match(args: argparse.Namespace) -> int:
             mode=args.mode or "rule",
         )
     if args.mode and args.snapshot:
-        snapshot = Snapshot(**{**snapshot.__dict__, "mode": args.mode})
+        snapshot = dataclasses.replace(snapshot, mode=args.mode)
     started = time.perf_counter()
     result = snapshot.run()
     elapsed = time.perf_counter() - started

@@ -218,7 +218,10 @@ def measure(
                 if int(event["args"]["orderId"]) in placed:
                     matched[int(event["args"]["orderId"])] = int(event["blockNumber"])
             time.sleep(1)
-        time.sleep(0.5)
+        last = max(matched.values(), default=0)
+        settle = time.monotonic() + 10
+        while last not in clock.seen and time.monotonic() < settle:  # the clock polls every 100 ms
+            time.sleep(0.1)
     finally:
         clock.stop.set()
         clock.join(timeout=5)

@@ -124,7 +124,9 @@ class MatcherBot:
         self.stuck_blocks = stuck_blocks
         self.confirmations = confirmations if confirmations is not None else view.signer_count() // 2 + 1
         self.checkpoint = Checkpoint.load(state_path, view.from_block, view.block_hash(0))
-        self._estimates: dict[bytes, tuple[int, bytes]] = {}  # design digest → (seconds per copy, STL bytes)
+        # design digest → (seconds per copy, STL bytes, size in mm): each design is fetched, parsed and sliced once
+        self._designs: dict[bytes, tuple[int, bytes, tuple[float, float, float]]] = {}
+        self._period: float | None = None
         self._materials: dict[int, str] | None = None
 
     # ------------------------------------------------------------------------------------------ loop
@@ -225,27 +227,28 @@ class MatcherBot:
 
     def _estimate(self, info: OrderInfo) -> int:
         """Seconds per copy of a design (sliced once with the reference profile; cached)."""
-        if info.design_digest not in self._estimates:
+        if info.design_digest not in self._designs:
             stl = fetch_verified(self.storage, info.design_cid, info.design_digest, max_bytes=100 * 1024 * 1024)
             size = read_stl(stl).size_mm
             seconds = self.slicer.slice(stl, REFERENCE_PROFILE, size_mm=size).estimated_seconds
-            self._estimates[info.design_digest] = (seconds, stl)
-        return self._estimates[info.design_digest][0]
+            self._designs[info.design_digest] = (seconds, stl, size)
+        return self._designs[info.design_digest][0]
 
-    def _gcode_cid(self, assignment: Assignment, order: PendingOrder, info: OrderInfo) -> str:
-        """G-code for the chosen printer (its twin's profile when available) on IPFS."""
-        _seconds, stl = self._estimates[info.design_digest]
+    def _gcode_cid(self, order: PendingOrder, info: OrderInfo, document: dict[str, Any] | None) -> str:
+        """G-code for the chosen printer (the profile of its twin `document` when there is one) on IPFS."""
+        _seconds, stl, size = self._designs[info.design_digest]
         profile = REFERENCE_PROFILE
-        twin = self.view.twin_registry.functions.getTwin(assignment.twin_id).call()
-        document = self.view.twin_document(self.storage, assignment.twin_id, bytes(twin[6]))
-        material = self._material_names().get(order.material, "PLA")
         if document is not None:
             try:
-                profile = SlicerProfile.from_twin(document, material=material)
+                profile = SlicerProfile.from_twin(document, material=self._material_names().get(order.material, "PLA"))
             except ImseError:
                 profile = REFERENCE_PROFILE
-        result = self.slicer.slice(stl, profile, size_mm=read_stl(stl).size_mm)
+        result = self.slicer.slice(stl, profile, size_mm=size)
         return self.storage.add(result.gcode_path.read_bytes())
+
+    def _twin_document(self, twin_id: int) -> dict[str, Any] | None:
+        digest = bytes(self.view.twin_registry.functions.getTwin(twin_id).call()[6])
+        return self.view.twin_document(self.storage, twin_id, digest)
 
     def _material_names(self) -> dict[int, str]:
         if self._materials is None:
@@ -263,11 +266,14 @@ class MatcherBot:
         input_cid = self.storage.add(snapshot.canonical())
         digest = snapshot.digest()
         by_id = {o.order_id: o for o in snapshot.orders}
+        documents: dict[int, dict[str, Any] | None] = {}
         inputs = []
         for a in assignments:
             if self.view.status(a.order_id) not in MATCHABLE:
                 continue  # matched or cancelled since planning
-            gcode = self._gcode_cid(a, by_id[a.order_id], pool[a.order_id])
+            if a.twin_id not in documents:
+                documents[a.twin_id] = self._twin_document(a.twin_id)
+            gcode = self._gcode_cid(by_id[a.order_id], pool[a.order_id], documents[a.twin_id])
             inputs.append(
                 (a.order_id, a.twin_id, snapshot.rule_id, snapshot.rule_version, a.start, a.end - a.start, gcode)
             )
@@ -314,13 +320,12 @@ class MatcherBot:
         raise ImseError("publishMatches stayed unmined after 6 fee bumps")
 
     def _stuck_seconds(self) -> float:
-        period = 5.0
-        try:
-            a, b = (self.view.w3.eth.get_block(n)["timestamp"] for n in (self.view.head() - 1, self.view.head()))
-            period = max(1.0, float(b - a))
-        except (ValueError, KeyError):
-            pass
-        return self.stuck_blocks * period
+        """`stuck_blocks` block periods (the period measured once from the last two blocks)."""
+        if self._period is None:
+            head = self.view.head()
+            a, b = (int(self.view.w3.eth.get_block(n)["timestamp"]) for n in (max(0, head - 1), head))
+            self._period = float(max(1, b - a))
+        return self.stuck_blocks * self._period
 
     def _wait_for_in_flight(self) -> None:
         """Waits (bounded) until no transaction of ours is pending — one sent before a crash may still land."""

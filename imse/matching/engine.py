@@ -155,7 +155,6 @@ class _Timelines:
         self.cur_end = np.full(count, -1, dtype=np.int64)
         self.next_start = np.full(count, INF, dtype=np.int64)
         self.next_end = np.full(count, INF, dtype=np.int64)
-        self.largest_slot = np.zeros(count, dtype=np.int64)  # the longest job each printer can still take
         for p, printer in enumerate(printers):
             self.cursor[p] = max(window[0], printer.busy_until)
             self._settle(p)
@@ -179,12 +178,9 @@ class _Timelines:
             self.cursor[p] = max(int(self.cursor[p]), shifts[i][0])
             self.cur_end[p] = shifts[i][1]
             self.next_start[p], self.next_end[p] = shifts[i + 1] if i + 1 < len(shifts) else (INF, INF)
-            later = max((b - a for a, b in shifts[i + 1 : i + 2]), default=0)
-            self.largest_slot[p] = max(int(self.cur_end[p] - self.cursor[p]), later)
         else:
             self.cur_end[p] = -1
             self.next_start[p] = self.next_end[p] = INF
-            self.largest_slot[p] = 0
 
     def batch(self, durations: Array, candidates: Array) -> tuple[Array, Array]:
         """(start, finish) matrices for a batch of jobs (rows) on every printer (columns); finish INF where the

@@ -93,6 +93,9 @@ class TwinService:
     def record(self, twin_id: int) -> TwinRecord:
         if not 1 <= twin_id <= self.count():
             raise TwinNotFoundError(twin_id)
+        return self._record(twin_id)
+
+    def _record(self, twin_id: int) -> TwinRecord:
         twin = self.registry.getTwin(twin_id)
         cap = twin.capability
         return TwinRecord(
@@ -110,7 +113,7 @@ class TwinService:
         return int(self.registry.twinCount())
 
     def records(self) -> list[TwinRecord]:
-        return [self.record(twin_id) for twin_id in range(1, self.count() + 1)]
+        return [self._record(twin_id) for twin_id in range(1, self.count() + 1)]
 
     def current_cid(self, twin_id: int) -> str:
         """The CID of the twin's current document (from its latest TwinPublished / TwinUpdated event)."""

@@ -151,7 +151,10 @@ def test_bot__200_orders__killed_20_times__none_lost_none_twice(setup, registry,
     counts = collections.Counter(int(e["args"]["orderId"]) for e in matched_events(setup, registry))
     assert all(counts[i] == 1 for i in possible), {i: counts[i] for i in possible if counts[i] != 1}
     assert all(s == OrderStatus.PLACED for s in statuses(setup, registry, impossible).values())
-    time.sleep(3)
+    expected = [f"order {order_id} unmatched: no printer can make it" for order_id in impossible]
+    deadline = time.monotonic() + 30
+    while not all(line in bot.log.read_text() for line in expected) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the bot logs unmatched orders every cycle
     log = bot.log.read_text()
     for order_id in impossible:
         assert f"order {order_id} unmatched: no printer can make it" in log
