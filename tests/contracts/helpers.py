@@ -36,13 +36,32 @@ def reverts(error: Any, **inputs: Any) -> Iterator[None]:
 
 def _decode_error(abi: Any, revert_data: Any) -> dict[str, Any]:
     from eth_abi import decode
-    from eth_utils import keccak, to_bytes
+    from eth_utils import keccak
 
-    data = to_bytes(hexstr=str(revert_data)) if str(revert_data).startswith("0x") else b""
+    data = _revert_bytes(revert_data)
     selector = keccak(text=abi.selector)[:4]
     assert data[:4] == selector, f"reverted with {revert_data!r}, expected {abi.name}"
     values = decode([item.canonical_type for item in abi.inputs], data[4:])
     return {item.name: value for item, value in zip(abi.inputs, values, strict=True)}
+
+
+def _revert_bytes(revert_data: Any) -> bytes:
+    """The raw revert data, however ape handed it over: bytes, a 0x-hex string, or (on some code paths, seen in CI)
+    the `str()` of a bytes object."""
+    import ast
+
+    from eth_utils import to_bytes
+
+    if isinstance(revert_data, bytes):
+        return revert_data
+    text = str(revert_data)
+    if text.startswith("0x"):
+        return to_bytes(hexstr=text)
+    if text.startswith(("b'", 'b"')):
+        value = ast.literal_eval(text)
+        if isinstance(value, bytes):
+            return value
+    return b""
 
 
 def role(name: str) -> bytes:
