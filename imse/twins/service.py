@@ -206,11 +206,12 @@ class TwinService:
     def _transact(self, method: str, *args: Any, sender: Any) -> Any:
         from ape.exceptions import ContractLogicError
 
+        from imse.chain.reverts import decoded_revert
+
         try:
             return getattr(self.registry, method)(*args, sender=sender)
         except ContractLogicError as err:
-            name = type(err).__name__
-            inputs = dict(getattr(err, "inputs", {}) or {})
+            name, inputs = decoded_revert(err, self.registry.contract_type.errors) or (type(err).__name__, {})
             if name == "TwinRegistryStaleVersion":
                 raise StaleVersionError(int(inputs["twinId"]), int(inputs["expected"]), int(inputs["current"])) from err
             detail = ", ".join(f"{k}={v}" for k, v in inputs.items())

@@ -9,6 +9,8 @@ from typing import Any
 
 import ape
 
+from imse.chain.reverts import decoded_revert
+
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
@@ -28,40 +30,12 @@ def reverts(error: Any, **inputs: Any) -> Iterator[None]:
         assert type(exc).__name__ == abi.name, f"reverted with {type(exc).__name__}, expected {abi.name}"
         actual = dict(exc.inputs)
     else:
-        actual = _decode_error(abi, exc.revert_message)
+        decoded = decoded_revert(exc, [abi])
+        assert decoded, f"reverted with {exc.revert_message!r}, expected {abi.name}"
+        actual = decoded[1]
     assert set(actual) == set(inputs), f"{abi.name} arguments {sorted(actual)} != asserted {sorted(inputs)}"
     for name, value in inputs.items():
         assert _norm(actual[name]) == _norm(value), f"{abi.name}.{name}: {actual[name]!r} != {value!r}"
-
-
-def _decode_error(abi: Any, revert_data: Any) -> dict[str, Any]:
-    from eth_abi import decode
-    from eth_utils import keccak
-
-    data = _revert_bytes(revert_data)
-    selector = keccak(text=abi.selector)[:4]
-    assert data[:4] == selector, f"reverted with {revert_data!r}, expected {abi.name}"
-    values = decode([item.canonical_type for item in abi.inputs], data[4:])
-    return {item.name: value for item, value in zip(abi.inputs, values, strict=True)}
-
-
-def _revert_bytes(revert_data: Any) -> bytes:
-    """The raw revert data, however ape handed it over: bytes, a 0x-hex string, or (on some code paths, seen in CI)
-    the `str()` of a bytes object."""
-    import ast
-
-    from eth_utils import to_bytes
-
-    if isinstance(revert_data, bytes):
-        return revert_data
-    text = str(revert_data)
-    if text.startswith("0x"):
-        return to_bytes(hexstr=text)
-    if text.startswith(("b'", 'b"')):
-        value = ast.literal_eval(text)
-        if isinstance(value, bytes):
-            return value
-    return b""
 
 
 def role(name: str) -> bytes:
