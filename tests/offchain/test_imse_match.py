@@ -31,19 +31,15 @@ def run(capsys, *args):
     return code, out, err
 
 
+def run_files(capsys, files, *args):
+    """`imse match` on the fixture's orders, printers and rule files."""
+    inputs = ("--orders", files / "orders.json", "--printers", files / "printers.json", "--rule", files / "rule.json")
+    return run(capsys, *inputs, *args)
+
+
 @pytest.mark.parametrize("mode", ["rule", "optimal"])
 def test_match__plan_and_reasons_for_every_order(files, capsys, mode):
-    code, out, _ = run(
-        capsys,
-        "--orders",
-        files / "orders.json",
-        "--printers",
-        files / "printers.json",
-        "--rule",
-        files / "rule.json",
-        "--mode",
-        mode,
-    )
+    code, out, _ = run_files(capsys, files, "--mode", mode)
     assert code == 0
     result = json.loads(out)
     planned = [job["order_id"] for p in result["plan"] for job in p["jobs"]]
@@ -61,9 +57,7 @@ def test_match__snapshot_re_runs_to_the_same_plan(files, capsys, tmp_path):
         shipped_rule("edd"),
     )
     (tmp_path / "snapshot.json").write_text(json.dumps(snapshot.to_json()))
-    _, direct, _ = run(
-        capsys, "--orders", files / "orders.json", "--printers", files / "printers.json", "--rule", files / "rule.json"
-    )
+    _, direct, _ = run_files(capsys, files)
     code, again, _ = run(capsys, "--snapshot", tmp_path / "snapshot.json")
     assert code == 0
     first, second = json.loads(direct), json.loads(again)
@@ -94,9 +88,7 @@ def test_match__snapshot_re_runs_to_the_same_plan(files, capsys, tmp_path):
 )
 def test_match__bad_input__one_line_error(files, capsys, name, content, message):
     (files / f"{name}.json").write_text(json.dumps(content))
-    code, out, err = run(
-        capsys, "--orders", files / "orders.json", "--printers", files / "printers.json", "--rule", files / "rule.json"
-    )
+    code, out, err = run_files(capsys, files)
     assert code == 1
     assert out == ""
     assert err.count("\n") == 1
@@ -105,18 +97,7 @@ def test_match__bad_input__one_line_error(files, capsys, name, content, message)
 
 def test_match__not_json_and_missing_files(files, capsys):
     (files / "rule.json").write_text("{nope")
-    assert (
-        "is not valid JSON"
-        in run(
-            capsys,
-            "--orders",
-            files / "orders.json",
-            "--printers",
-            files / "printers.json",
-            "--rule",
-            files / "rule.json",
-        )[2]
-    )
+    assert "is not valid JSON" in run_files(capsys, files)[2]
     code, _, err = run(capsys, "--orders", files / "orders.json")
     assert code == 1
     assert "give --orders, --printers and --rule" in err
