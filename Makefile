@@ -42,7 +42,7 @@ lint: install ## ruff (lint + format check)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
-typecheck: install ## mypy on the imse package
+typecheck: install ## mypy on the offchain package
 	$(VENV)/mypy
 
 pytest: install ## every pytest suite through ape (contracts, off-chain, toolchain, slither)

@@ -10,8 +10,8 @@ import click
 from ape import project
 from ape.cli import ape_cli_context
 
-from imse.chain import abi
-from imse.exceptions import AbiError
+from offchain.chain import abi
+from offchain.exceptions import AbiError
 
 FOLDER = project.path / "interfaces"
 

@@ -19,11 +19,11 @@ from typing import Any
 import click
 from ape.cli import ape_cli_context
 
-from imse.bench.publish import plot, render_table, run_round, write_csv
-from imse.chain.registry import load_registry
-from imse.network import manager
-from imse.network.genesis import DEFAULT_GAS_LIMIT
-from imse.settings import PROJECT_ROOT, TEST_MNEMONIC
+from offchain.bench.publish import plot, render_table, run_round, write_csv
+from offchain.chain.registry import load_registry
+from offchain.network import manager
+from offchain.network.genesis import DEFAULT_GAS_LIMIT
+from offchain.settings import PROJECT_ROOT, TEST_MNEMONIC
 
 FIRST_WORKER_ACCOUNT = 10  # TEST::10 onwards; TEST::0 deploys
 
@@ -183,7 +183,7 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
 )
 def matching(cli_ctx, sizes, rule_name, repeats, optimise_repeats, out):  # type: ignore[no-untyped-def]
     """Matching time and schedule quality, rule mode vs optimising mode."""
-    from imse.bench import matching as bench
+    from offchain.bench import matching as bench
 
     try:
         parsed = [tuple(int(v) for v in size.lower().split("x")) for size in sizes.split(",")]
@@ -214,13 +214,13 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     import os
     import random
 
-    from imse.bench import match_latency as bench
-    from imse.chain.registry import load_params
-    from imse.files import swarm
-    from imse.files.kubo import KuboStorage
-    from imse.files.samples import box
-    from imse.matching.chain_view import connect
-    from imse.twins.capability import Catalogue
+    from offchain.bench import match_latency as bench
+    from offchain.chain.registry import load_params
+    from offchain.files import swarm
+    from offchain.files.kubo import KuboStorage
+    from offchain.files.samples import box
+    from offchain.matching.chain_view import connect
+    from offchain.twins.capability import Catalogue
 
     log = cli_ctx.logger.info
     accounts = {i: _account(i) for i in (1, 3, 5)}

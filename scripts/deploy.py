@@ -14,10 +14,10 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
-from imse.chain.deploy import apply_params, deploy_platform, to_registry
-from imse.chain.poa import ensure_poa_middleware
-from imse.chain.registry import load_params, load_registry, registry_path
-from imse.exceptions import ImseError
+from offchain.chain.deploy import apply_params, deploy_platform, to_registry
+from offchain.chain.poa import ensure_poa_middleware
+from offchain.chain.registry import load_params, load_registry, registry_path
+from offchain.exceptions import ImseError
 
 
 def _live(path: Path) -> str | None:

@@ -17,7 +17,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
-from imse.chain.gas import measure, render
+from offchain.chain.gas import measure, render
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
-from imse.exceptions import ImseError
-from imse.network import genesis as g
-from imse.network.layout import DEFAULT_BASE_PORT, DEFAULT_SIGNERS, NODE_NAMES
-from imse.network.manager import create_network, dev_accounts
-from imse.settings import TEST_MNEMONIC, network_dir
+from offchain.exceptions import ImseError
+from offchain.network import genesis as g
+from offchain.network.layout import DEFAULT_BASE_PORT, DEFAULT_SIGNERS, NODE_NAMES
+from offchain.network.manager import create_network, dev_accounts
+from offchain.settings import TEST_MNEMONIC, network_dir
 
 
 def _signers(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:

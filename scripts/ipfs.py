@@ -16,11 +16,11 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
-from imse.chain.ape_logs import logs_to_stderr
-from imse.exceptions import ImseError
-from imse.files import swarm
-from imse.settings import ipfs_dir
-from imse.text import table
+from offchain.chain.ape_logs import logs_to_stderr
+from offchain.exceptions import ImseError
+from offchain.files import swarm
+from offchain.settings import ipfs_dir
+from offchain.text import table
 
 dir_option = click.option(
     "--dir",

@@ -1,6 +1,6 @@
 """The matcher: versioned rules, customer importance, the bot, batch verification.
 
-    ape run matcher rules register imse/matching/rules/rule1-importance.json --network … --account TEST::3
+    ape run matcher rules register offchain/matching/rules/rule1-importance.json --network … --account TEST::3
     ape run matcher rules register FILE --rule-id 1 …       a new version of rule 1
     ape run matcher rules list --network …
     ape run matcher importance CUSTOMER 1 --network … --account TEST::3     (0 = common, 1 = VIP, …)
@@ -25,19 +25,19 @@ import click
 from ape import Contract, chain
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
-from imse.chain.ape_logs import logs_to_stderr
-from imse.chain.registry import Registry
-from imse.chain.script_support import connected_registry, ipfs_option, registry_option, storage
-from imse.exceptions import ImseError
-from imse.files.kubo import KuboStorage
-from imse.files.slicer import Slicer
-from imse.matching.bot import MatcherBot, registry_rule
-from imse.matching.chain_view import ChainView
-from imse.matching.rules import parse_rule
-from imse.matching.verify import verify_batch
-from imse.settings import data_dir
-from imse.text import table
-from imse.twins.canonical import canonical_bytes, parse_json
+from offchain.chain.ape_logs import logs_to_stderr
+from offchain.chain.registry import Registry
+from offchain.chain.script_support import connected_registry, ipfs_option, registry_option, storage
+from offchain.exceptions import ImseError
+from offchain.files.kubo import KuboStorage
+from offchain.files.slicer import Slicer
+from offchain.matching.bot import MatcherBot, registry_rule
+from offchain.matching.chain_view import ChainView
+from offchain.matching.rules import parse_rule
+from offchain.matching.verify import verify_batch
+from offchain.settings import data_dir
+from offchain.text import table
+from offchain.twins.canonical import canonical_bytes, parse_json
 
 logs_to_stderr()  # stdout carries only results
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
-from imse.exceptions import ImseError
-from imse.network import manager
-from imse.network.layout import NODE_NAMES, NetworkConfig
-from imse.settings import network_dir
-from imse.text import table
+from offchain.exceptions import ImseError
+from offchain.network import manager
+from offchain.network.layout import NODE_NAMES, NetworkConfig
+from offchain.settings import network_dir
+from offchain.text import table
 
 ROLES = {"boot": "boot node", "customer": "customer explorer", "printer": "printer / executer", "matcher": "matcher"}
 dir_option = click.option(

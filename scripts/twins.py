@@ -28,17 +28,17 @@ import click
 from ape import Contract
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
-from imse.chain.ape_logs import logs_to_stderr
-from imse.chain.script_support import connected_registry, ipfs_option, registry_option, storage
-from imse.chain.types import TwinStatus
-from imse.exceptions import ImseError
-from imse.settings import data_dir
-from imse.text import table
-from imse.twins.canonical import parse_json
-from imse.twins.drafts import DraftStore
-from imse.twins.history import verify_history
-from imse.twins.schema import KINDS, example_of, schema_of
-from imse.twins.service import TwinService
+from offchain.chain.ape_logs import logs_to_stderr
+from offchain.chain.script_support import connected_registry, ipfs_option, registry_option, storage
+from offchain.chain.types import TwinStatus
+from offchain.exceptions import ImseError
+from offchain.settings import data_dir
+from offchain.text import table
+from offchain.twins.canonical import parse_json
+from offchain.twins.drafts import DraftStore
+from offchain.twins.history import verify_history
+from offchain.twins.schema import KINDS, example_of, schema_of
+from offchain.twins.service import TwinService
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from imse.chain.deploy import deploy_platform
-from imse.chain.types import CatalogueKind
+from offchain.chain.deploy import deploy_platform
+from offchain.chain.types import CatalogueKind
 from tests.contracts.values import COLOURS, MATERIALS
 
 # ---------------------------------------------------------------------------------------------- accounts

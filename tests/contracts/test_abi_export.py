@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from imse.chain import abi
-from imse.chain import types as t
-from imse.exceptions import AbiError
+from offchain.chain import abi
+from offchain.chain import types as t
+from offchain.exceptions import AbiError
 
 FOLDER = Path(__file__).resolve().parents[2] / "interfaces"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from imse.chain.types import CONTRACT_NAMES
+from offchain.chain.types import CONTRACT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLC_VERSION = "0.8.28"

@@ -16,11 +16,11 @@ from eth_account import Account
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from imse.chain.registry import Registry, load_registry
-from imse.files.swarm import SwarmConfig, stop_swarm
-from imse.network import manager
-from imse.network.layout import NetworkConfig
-from imse.settings import TEST_MNEMONIC
+from offchain.chain.registry import Registry, load_registry
+from offchain.files.swarm import SwarmConfig, stop_swarm
+from offchain.network import manager
+from offchain.network.layout import NetworkConfig
+from offchain.settings import TEST_MNEMONIC
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_PORT = 31400

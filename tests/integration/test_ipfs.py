@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from imse.exceptions import ContentNotFoundError, ContentTooLargeError, StorageError, SwarmError
-from imse.files import swarm
-from imse.files.kubo import KuboStorage
-from imse.files.storage import cat
+from offchain.exceptions import ContentNotFoundError, ContentTooLargeError, StorageError, SwarmError
+from offchain.files import swarm
+from offchain.files.kubo import KuboStorage
+from offchain.files.storage import cat
 from tests.integration.conftest import LOOPBACK, ape_run, listening_addresses
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from imse.bench.match_latency import bot_command, design_request, prepare
-from imse.chain.types import OrderStatus, TwinStatus
-from imse.files.kubo import KuboStorage
-from imse.files.samples import box
-from imse.twins.capability import Catalogue
+from offchain.bench.match_latency import bot_command, design_request, prepare
+from offchain.chain.types import OrderStatus, TwinStatus
+from offchain.files.kubo import KuboStorage
+from offchain.files.samples import box
+from offchain.twins.capability import Catalogue
 from tests.integration.conftest import contract, dev_account, send, web3_for
 
 IMSE = str(Path(sys.executable).with_name("imse"))
@@ -209,7 +209,7 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
 
     options = ["--network", f"ethereum:imse:{network.node('boot').rpc_url}", "--registry", str(registry_file)]
     ipfs_option = ["--ipfs-api", ipfs.nodes[0].api_url]
-    spec = "imse/matching/rules/edd.json"
+    spec = "offchain/matching/rules/edd.json"
     first = json.loads(
         ape_run("matcher", "rules", "register", spec, *options, *ipfs_option, "--account", "TEST::3").stdout
     )
@@ -218,7 +218,7 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
             "matcher",
             "rules",
             "register",
-            "imse/matching/rules/priority.json",
+            "offchain/matching/rules/priority.json",
             "--rule-id",
             str(first["rule_id"]),
             *options,
@@ -237,7 +237,7 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
 
 
 def test_bot__checkpoint_of_another_chain__refused_with_a_clear_error(network, registry_file, ipfs, setup, tmp_path):
-    from imse.matching.bot import Checkpoint
+    from offchain.matching.bot import Checkpoint
 
     Checkpoint(10**6, "0x" + "ab" * 32, genesis="0x" + "cd" * 32).save(tmp_path / "checkpoint.json")
     command = bot_command(

@@ -7,10 +7,10 @@ import os
 import time
 from pathlib import Path
 
-from imse.chain.requests import sample_order
-from imse.chain.types import OrderStatus
-from imse.network import manager, rpc
-from imse.network.layout import NetworkConfig
+from offchain.chain.requests import sample_order
+from offchain.chain.types import OrderStatus
+from offchain.network import manager, rpc
+from offchain.network.layout import NetworkConfig
 from tests.integration.conftest import (
     LOOPBACK,
     ape_run,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from imse.exceptions import SlicerError
-from imse.files.slicer import Slicer, SlicerProfile, parse_estimate
-from imse.files.stl import read_stl
-from imse.twins.schema import example_of
+from offchain.exceptions import SlicerError
+from offchain.files.slicer import Slicer, SlicerProfile, parse_estimate
+from offchain.files.stl import read_stl
+from offchain.twins.schema import example_of
 from tests.offchain.stl_models import box
 
 IMSE = str(Path(sys.executable).with_name("imse"))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from imse.files.kubo import KuboStorage
-from imse.twins.canonical import canonical_bytes, digest
-from imse.twins.schema import example_of
+from offchain.files.kubo import KuboStorage
+from offchain.twins.canonical import canonical_bytes, digest
+from offchain.twins.schema import example_of
 from tests.integration.conftest import ape_run, contract, dev_account, send, web3_for
 
 PATCHES = [

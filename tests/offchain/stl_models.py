@@ -6,7 +6,7 @@ import struct
 
 import trimesh
 
-from imse.files.samples import box
+from offchain.files.samples import box
 
 __all__ = ["binary", "box", "open_box"]
 

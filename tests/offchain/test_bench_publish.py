@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from imse.bench.publish import RoundResult, Sample, render_table
+from offchain.bench.publish import RoundResult, Sample, render_table
 
 
 def _round() -> RoundResult:

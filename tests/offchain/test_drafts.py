@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from imse.exceptions import DraftNotFoundError, PatchError, TwinError, TwinValidationError
-from imse.twins.drafts import DraftStore
-from imse.twins.schema import example_of
+from offchain.exceptions import DraftNotFoundError, PatchError, TwinError, TwinValidationError
+from offchain.twins.drafts import DraftStore
+from offchain.twins.schema import example_of
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imse.chain.gas import Row, render
+from offchain.chain.gas import Row, render
 
 
 def test_row__per_item_and_target():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from imse.exceptions import ConfigError
-from imse.network.genesis import GenesisSpec, build_genesis, clique_extra_data, signers_from_extra_data
+from offchain.exceptions import ConfigError
+from offchain.network.genesis import GenesisSpec, build_genesis, clique_extra_data, signers_from_extra_data
 
 A = "0x" + "a" * 40
 B = "0x" + "0b" * 20

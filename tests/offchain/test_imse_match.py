@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from imse.cli import main
-from imse.matching import generate
-from imse.matching.rules import shipped_rule
-from imse.matching.snapshot import load_inputs
+from offchain.cli import main
+from offchain.matching import generate
+from offchain.matching.rules import shipped_rule
+from offchain.matching.snapshot import load_inputs
 
 NOW = 1_800_000_000  # Friday 2027-01-15 08:00 UTC
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from imse.exceptions import ConfigError, NetworkMissingError
-from imse.network import manager
-from imse.network.layout import NODE_NAMES, NetworkConfig, NodeSpec, node_ports
-from imse.network.manager import NetworkStatus, NodeStatus
+from offchain.exceptions import ConfigError, NetworkMissingError
+from offchain.network import manager
+from offchain.network.layout import NODE_NAMES, NetworkConfig, NodeSpec, node_ports
+from offchain.network.manager import NetworkStatus, NodeStatus
 
 
 def _config(tmp_path) -> NetworkConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imse.chain.requests import ORDER_FIELDS, SAMPLE_ORDER, order_request, sample_order
+from offchain.chain.requests import ORDER_FIELDS, SAMPLE_ORDER, order_request, sample_order
 
 
 def test_sample_order__is_in_abi_field_order():

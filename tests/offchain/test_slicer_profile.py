@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from imse.exceptions import SlicerError
-from imse.files.slicer import SlicerProfile, _placement, parse_duration, parse_estimate
-from imse.twins.schema import example_of
+from offchain.exceptions import SlicerError
+from offchain.files.slicer import SlicerProfile, _placement, parse_duration, parse_estimate
+from offchain.twins.schema import example_of
 
 
 @pytest.mark.parametrize(

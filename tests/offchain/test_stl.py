@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from imse.exceptions import StlError
-from imse.files.stl import StlLimits, detect_format, read_stl
+from offchain.exceptions import StlError
+from offchain.files.stl import StlLimits, detect_format, read_stl
 from tests.offchain.stl_models import binary, box, open_box
 
 NAN = float("nan")

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from imse.files.storage import MemoryStorage
-from imse.twins.schema import example_of
-from imse.twins.service import TwinService
+from offchain.files.storage import MemoryStorage
+from offchain.twins.schema import example_of
+from offchain.twins.service import TwinService
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from imse.chain.types import TwinKind, TwinStatus
-from imse.exceptions import (
+from offchain.chain.types import TwinKind, TwinStatus
+from offchain.exceptions import (
     IntegrityError,
     PatchError,
     StaleVersionError,
@@ -16,9 +16,9 @@ from imse.exceptions import (
     TwinNotFoundError,
     TwinValidationError,
 )
-from imse.matching.constraints import Capability
-from imse.twins.canonical import canonical_bytes
-from imse.twins.schema import example_of
+from offchain.matching.constraints import Capability
+from offchain.twins.canonical import canonical_bytes
+from offchain.twins.schema import example_of
 
 RENAME = [{"op": "replace", "path": "/name", "value": "MK3S+ renamed"}]
 

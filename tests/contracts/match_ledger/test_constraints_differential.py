@@ -1,15 +1,15 @@
 """Differential test: MatchLedger's on-chain constraint check agrees with the Python reference model
-(imse.matching.constraints) on generated (part, printer) pairs, boundary cases first."""
+(offchain.matching.constraints) on generated (part, printer) pairs, boundary cases first."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from imse.chain.types import TwinStatus
-from imse.matching.constraints import Capability, Part, check
-from imse.matching.engine import verdicts
-from imse.matching.model import PendingOrder, PrinterState
+from offchain.chain.types import TwinStatus
+from offchain.matching.constraints import Capability, Part, check
+from offchain.matching.engine import verdicts
+from offchain.matching.model import PendingOrder, PrinterState
 
 PLATE = st.integers(min_value=1, max_value=400_000)
 MASK = st.integers(min_value=1, max_value=2**64 - 1)

@@ -1,0 +1,108 @@
+"""Deployment of the four contracts and the wiring between them.
+
+Scripts (`ape run deploy`), tests and demos all deploy through `deploy_platform`, so the wiring — which contract
+may move which order status — is written once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from offchain.chain.abi import render_abi
+from offchain.chain.registry import DeployedContract, DeployParams, Registry, new_registry
+from offchain.chain.types import CONTRACT_NAMES
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The deployed contracts (ape ContractInstance objects)."""
+
+    twin_registry: Any
+    order_book: Any
+    match_ledger: Any
+    execution_log: Any
+
+    def by_name(self) -> dict[str, Any]:
+        """The contracts keyed by their Solidity names, in deployment order."""
+        instances = (self.twin_registry, self.order_book, self.match_ledger, self.execution_log)
+        return dict(zip(CONTRACT_NAMES, instances, strict=True))
+
+
+def deploy_platform(
+    project: Any, deployer: Any, admin: str | None = None, progress: Progress | None = None
+) -> Platform:
+    """Deploys TwinRegistry, OrderBook, MatchLedger and ExecutionLog and wires their roles.
+
+    The deployer is the admin while wiring: it grants OrderBook's MATCH_WRITER_ROLE to MatchLedger and
+    EXECUTION_WRITER_ROLE to ExecutionLog. When `admin` is another account, DEFAULT_ADMIN_ROLE of every contract is
+    then handed over to it and renounced by the deployer.
+    """
+    say = progress or (lambda _message: None)
+    tx = {"sender": deployer}
+    say("deploying TwinRegistry")
+    registry = project.TwinRegistry.deploy(deployer.address, **tx)
+    say("deploying OrderBook")
+    book = project.OrderBook.deploy(deployer.address, registry.address, **tx)
+    say("deploying MatchLedger")
+    ledger = project.MatchLedger.deploy(deployer.address, book.address, registry.address, **tx)
+    say("deploying ExecutionLog")
+    log = project.ExecutionLog.deploy(book.address, ledger.address, registry.address, **tx)
+
+    say("granting OrderBook's status-writer roles to MatchLedger and ExecutionLog")
+    book.grantRole(book.MATCH_WRITER_ROLE(), ledger.address, **tx)
+    book.grantRole(book.EXECUTION_WRITER_ROLE(), log.address, **tx)
+
+    platform = Platform(registry, book, ledger, log)
+    if admin is not None:
+        hand_over_admin(platform, deployer, admin, progress=say)
+    return platform
+
+
+def hand_over_admin(platform: Platform, deployer: Any, admin: str, progress: Progress | None = None) -> None:
+    """Grants DEFAULT_ADMIN_ROLE of every contract to `admin` and renounces the deployer's (no-op if the same)."""
+    if admin.lower() == deployer.address.lower():
+        return
+    (progress or (lambda _m: None))(f"handing the admin role over to {admin}")
+    for contract in (platform.twin_registry, platform.order_book, platform.match_ledger):
+        role = contract.DEFAULT_ADMIN_ROLE()
+        contract.grantRole(role, admin, sender=deployer)
+        contract.renounceRole(role, deployer.address, sender=deployer)
+
+
+def apply_params(platform: Platform, params: DeployParams, deployer: Any, progress: Progress | None = None) -> None:
+    """Fills the catalogue, grants the servicer and matcher roles, then hands the admin role over if asked."""
+    say = progress or (lambda _message: None)
+    registry, ledger = platform.twin_registry, platform.match_ledger
+    say(f"filling the catalogue ({len(params.materials)} materials, {len(params.colours)} colours)")
+    for kind, code, name in params.catalogue():
+        registry.addCatalogueEntry(kind, code, name, sender=deployer)
+    for account in params.servicers:
+        say(f"granting SERVICER_ROLE to {account}")
+        registry.grantRole(registry.SERVICER_ROLE(), account, sender=deployer)
+    for account in params.matchers:
+        say(f"granting MATCHER_ROLE to {account}")
+        ledger.grantRole(ledger.MATCHER_ROLE(), account, sender=deployer)
+    if params.admin:
+        hand_over_admin(platform, deployer, params.admin, progress=say)
+
+
+def to_registry(platform: Platform, network: str, chain_id: int, deployer: str, chain: Any) -> Registry:
+    """The registry entry of every deployed contract (address, ABI, creation transaction and block)."""
+    contracts = {}
+    for name, instance in platform.by_name().items():
+        receipt = chain.provider.get_receipt(instance.txn_hash)
+        abi_entries = json.loads(render_abi(instance.contract_type))
+        contracts[name] = DeployedContract(name, instance.address, abi_entries, instance.txn_hash, receipt.block_number)
+    return new_registry(network, chain_id, deployer, contracts)
+
+
+def load_platform(registry: Registry, contract_factory: Any) -> Platform:
+    """The deployed contracts of a registry as contract objects, built by `contract_factory(address, abi=...)`
+    (ape's `Contract`)."""
+    instances = [contract_factory(registry.contracts[n].address, abi=registry.contracts[n].abi) for n in CONTRACT_NAMES]
+    return Platform(*instances)

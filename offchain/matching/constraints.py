@@ -1,0 +1,66 @@
+"""The paper's basic matching constraints (eqs. 1–6) — the reference model of contracts/libraries/MatchConstraints.sol.
+
+Eq. (1) is printed reversed in the paper. A part fits the plate when, allowing a 90° turn, its short side fits the
+plate's short side and its long side the long side; its height fits the build height; its material and colour are in
+the printer's sets; and its tolerance is at least the printer's accuracy (the printer is at least as fine).
+All lengths are micrometres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from offchain.chain.types import CATALOGUE_SIZE, Constraint
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What an order asks for, as far as the constraints look at it."""
+
+    size_u: int
+    size_v: int
+    size_w: int
+    material: int
+    colour: int
+    accuracy: int
+
+
+CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
+"""TwinRegistry.Capability's fields, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """A printer's capability summary, as TwinRegistry stores it."""
+
+    build_x: int
+    build_y: int
+    build_z: int
+    accuracy: int
+    material_mask: int
+    colour_mask: int
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
+        """The TwinRegistry.Capability struct, in field order."""
+        return (self.build_x, self.build_y, self.build_z, self.accuracy, self.material_mask, self.colour_mask)
+
+
+def _in_mask(code: int, mask: int) -> bool:
+    return 0 <= code < CATALOGUE_SIZE and bool(mask >> code & 1)
+
+
+def check(part: Part, cap: Capability) -> Constraint:
+    """The first constraint `part` fails on `cap` (in the on-chain order), or Constraint.NONE."""
+    if min(part.size_u, part.size_v) > min(cap.build_x, cap.build_y) or max(part.size_u, part.size_v) > max(
+        cap.build_x, cap.build_y
+    ):
+        return Constraint.FOOTPRINT
+    if part.size_w > cap.build_z:
+        return Constraint.HEIGHT
+    if not _in_mask(part.material, cap.material_mask):
+        return Constraint.MATERIAL
+    if not _in_mask(part.colour, cap.colour_mask):
+        return Constraint.COLOUR
+    if part.accuracy < cap.accuracy:
+        return Constraint.ACCURACY
+    return Constraint.NONE
