@@ -11,6 +11,15 @@ the builtin it resembles, so callers can catch either.
     │   ├── NodeStartError                a geth node did not start or did not become ready
     │   └── RpcError                      a node's RPC is unreachable or answered an error
     ├── RegistryError (LookupError)       no deployment registry, or it does not match the chain
+    ├── OrderNotFoundError (LookupError)  no order with that id (checked before a call is built)
+    ├── ChainError (RuntimeError)         a chain request or transaction failed (not a contract's refusal)
+    │   └── TransactionTimeoutError       a transaction was not mined before its deadline (fee bumps included)
+    ├── ContractRevertError (RuntimeError)  a contract refused a call: its custom error's name and arguments
+    │   ├── NotAuthorisedError (PermissionError)  the caller lacks the role / ownership / assignment
+    │   ├── NotFoundError (LookupError)   no order, twin, rule or catalogue entry with that id
+    │   ├── InvalidStateError             the order / twin is not in a state that allows the call (stale view)
+    │   ├── ConstraintViolatedError       the order does not fit the printer (the failed constraint named)
+    │   └── InvalidInputError (ValueError)  a value the contract refuses whatever the state
     ├── StorageError (RuntimeError)       the file store (IPFS) cannot do what was asked
     │   ├── ContentNotFoundError          no object with that CID could be fetched in time
     │   ├── ContentTooLargeError          an object is over the size limit (checked while streaming)
@@ -86,6 +95,14 @@ class RpcError(NetworkError):
 
 class RegistryError(ImseError, LookupError):
     """No deployment registry for the network, or it does not match the chain."""
+
+
+class OrderNotFoundError(ImseError, LookupError):
+    """No order with that id (checked before a call is built)."""
+
+    def __init__(self, order_id: int, count: int) -> None:
+        self.order_id = order_id
+        super().__init__(f"no order {order_id} (orders are numbered 1..{count})")
 
 
 class StorageError(ImseError, RuntimeError):
@@ -169,3 +186,61 @@ class StlError(ImseError, ValueError):
 
 class SlicerError(ImseError, RuntimeError):
     """The slicer is missing, failed or timed out."""
+
+
+class ChainError(ImseError, RuntimeError):
+    """A chain request or transaction failed for a reason other than a contract's custom error."""
+
+
+class TransactionTimeoutError(ChainError, TimeoutError):
+    """A transaction was not mined before its deadline (after every fee bump)."""
+
+
+class ContractRevertError(ImseError, RuntimeError):
+    """A contract refused a call (simulated or mined) with one of its custom errors.
+
+    `error` is the custom error's name (e.g. `OrderBookNotCustomer`), `arguments` its named arguments, `contract`
+    the contract called, `function` the function, `tx_hash` the mined transaction when there was one.
+    """
+
+    def __init__(
+        self,
+        contract: str,
+        error: str,
+        arguments: dict[str, object],
+        *,
+        function: str = "",
+        tx_hash: str | None = None,
+    ) -> None:
+        self.contract, self.error, self.arguments = contract, error, dict(arguments)
+        self.function, self.tx_hash = function, tx_hash
+        detail = ", ".join(f"{k}={_show(v)}" for k, v in self.arguments.items())
+        call = f"{contract}.{function}" if function else contract
+        mined = f" (transaction {tx_hash})" if tx_hash else ""
+        super().__init__(f"{call} refused: {error}({detail}){mined}")
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+class NotAuthorisedError(ContractRevertError, PermissionError):
+    """The caller lacks the role, ownership or assignment the call needs."""
+
+
+class NotFoundError(ContractRevertError, LookupError):
+    """No order, twin, rule or catalogue entry with that id."""
+
+
+class InvalidStateError(ContractRevertError):
+    """The order or twin is not in a state that allows the call (someone moved it since it was read)."""
+
+
+class ConstraintViolatedError(ContractRevertError):
+    """The order does not fit the printer; `arguments["constraint"]` names the first failed constraint."""
+
+
+class InvalidInputError(ContractRevertError, ValueError):
+    """A value the contract refuses whatever the state (zero size, unknown material, bad batch size…)."""

@@ -215,11 +215,11 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     import random
 
     from offchain.bench import match_latency as bench
+    from offchain.bot.view import connect
     from offchain.chain.registry import load_params
-    from offchain.files import swarm
-    from offchain.files.kubo import KuboStorage
-    from offchain.files.samples import box
-    from offchain.matching.chain_view import connect
+    from offchain.network import swarm
+    from offchain.printing.samples import box
+    from offchain.storage.kubo import KuboStorage
     from offchain.twins.capability import Catalogue
 
     log = cli_ctx.logger.info

@@ -18,7 +18,7 @@ from ape.cli import ape_cli_context
 
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.exceptions import ImseError
-from offchain.files import swarm
+from offchain.network import swarm
 from offchain.settings import ipfs_dir
 from offchain.text import table
 

@@ -25,19 +25,19 @@ import click
 from ape import Contract, chain
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
+from offchain.bot.matcher import MatcherBot, registry_rule
+from offchain.bot.verify import verify_batch
+from offchain.bot.view import ChainView
+from offchain.canonical import canonical_bytes, parse_json
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.registry import Registry
-from offchain.chain.script_support import connected_registry, ipfs_option, registry_option, storage
+from offchain.cli.script_options import connected_registry, ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
-from offchain.files.kubo import KuboStorage
-from offchain.files.slicer import Slicer
-from offchain.matching.bot import MatcherBot, registry_rule
-from offchain.matching.chain_view import ChainView
 from offchain.matching.rules import parse_rule
-from offchain.matching.verify import verify_batch
+from offchain.printing.slicer import Slicer
 from offchain.settings import data_dir
+from offchain.storage.kubo import KuboStorage
 from offchain.text import table
-from offchain.twins.canonical import canonical_bytes, parse_json
 
 logs_to_stderr()  # stdout carries only results
 

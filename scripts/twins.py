@@ -28,17 +28,17 @@ import click
 from ape import Contract
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
+from offchain.canonical import parse_json
 from offchain.chain.ape_logs import logs_to_stderr
-from offchain.chain.script_support import connected_registry, ipfs_option, registry_option, storage
-from offchain.chain.types import TwinStatus
+from offchain.chain.twin_history import verify_history
+from offchain.chain.twin_service import TwinService
+from offchain.cli.script_options import connected_registry, ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
 from offchain.settings import data_dir
 from offchain.text import table
-from offchain.twins.canonical import parse_json
 from offchain.twins.drafts import DraftStore
-from offchain.twins.history import verify_history
 from offchain.twins.schema import KINDS, example_of, schema_of
-from offchain.twins.service import TwinService
+from offchain.types import TwinStatus
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from offchain.chain.deploy import deploy_platform
-from offchain.chain.types import CatalogueKind
+from offchain.types import CatalogueKind
 from tests.contracts.values import COLOURS, MATERIALS
 
 # ---------------------------------------------------------------------------------------------- accounts

@@ -20,13 +20,13 @@ from typing import Any
 
 from web3 import Web3
 
+from offchain.bot.view import connect
+from offchain.canonical import canonical_bytes, digest
 from offchain.chain.registry import Registry
 from offchain.chain.requests import order_request
-from offchain.files.storage import Storage
-from offchain.matching.chain_view import connect
 from offchain.matching.rules import shipped_rule
+from offchain.storage.base import Storage
 from offchain.text import table
-from offchain.twins.canonical import canonical_bytes, digest
 from offchain.twins.capability import Catalogue, capability_of
 from offchain.twins.schema import example_of
 

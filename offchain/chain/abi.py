@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from offchain.chain.types import CONTRACT_NAMES
 from offchain.exceptions import AbiError
+from offchain.types import CONTRACT_NAMES
 
 
 def render_abi(contract_type: Any) -> str:

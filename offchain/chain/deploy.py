@@ -13,7 +13,7 @@ from typing import Any
 
 from offchain.chain.abi import render_abi
 from offchain.chain.registry import DeployedContract, DeployParams, Registry, new_registry
-from offchain.chain.types import CONTRACT_NAMES
+from offchain.types import CONTRACT_NAMES
 
 Progress = Callable[[str], None]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from offchain.chain.deploy import deploy_platform
 from offchain.chain.requests import sample_order
-from offchain.chain.types import CatalogueKind, TwinKind, TwinStatus
+from offchain.types import CatalogueKind, TwinKind, TwinStatus
 
 MM = 1000
 CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"  # a full-length CIDv1

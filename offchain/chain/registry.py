@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from offchain.chain.types import CONTRACT_NAMES, CatalogueKind
 from offchain.exceptions import ConfigError, RegistryError
+from offchain.types import CONTRACT_NAMES, CatalogueKind
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offchain.chain.types import CATALOGUE_SIZE, Constraint
+from offchain.types import CATALOGUE_SIZE, Capability, Constraint
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,26 +23,6 @@ class Part:
     material: int
     colour: int
     accuracy: int
-
-
-CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
-"""TwinRegistry.Capability's fields, in order."""
-
-
-@dataclass(frozen=True, slots=True)
-class Capability:
-    """A printer's capability summary, as TwinRegistry stores it."""
-
-    build_x: int
-    build_y: int
-    build_z: int
-    accuracy: int
-    material_mask: int
-    colour_mask: int
-
-    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
-        """The TwinRegistry.Capability struct, in field order."""
-        return (self.build_x, self.build_y, self.build_z, self.accuracy, self.material_mask, self.colour_mask)
 
 
 def _in_mask(code: int, mask: int) -> bool:

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offchain.chain.types import CATALOGUE_SIZE, Constraint, TwinStatus
 from offchain.matching.model import Assignment, PendingOrder, PrinterState, Unmatched
 from offchain.matching.rules import Rule, rank
+from offchain.types import CATALOGUE_SIZE, Constraint, TwinStatus
 
 Array = NDArray[Any]
 

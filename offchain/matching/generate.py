@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 
-from offchain.chain.types import TwinStatus
-from offchain.matching.constraints import Capability
 from offchain.matching.model import PendingOrder, PrinterState
+from offchain.types import Capability, TwinStatus
 
 MM = 1000
 HOUR = 3600

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from offchain.chain.types import TwinStatus
 from offchain.exceptions import ConfigError
-from offchain.matching.constraints import Capability
+from offchain.types import Capability, TwinStatus
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -8,12 +8,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from offchain.canonical import canonical_bytes
 from offchain.exceptions import ConfigError
 from offchain.matching.engine import Plan, plan
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.matching.optimise import optimise
 from offchain.matching.rules import Rule, parse_rule
-from offchain.twins.canonical import canonical_bytes
 
 MODES = ("rule", "optimal")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offchain.exceptions import TwinValidationError
-from offchain.matching.constraints import Capability
+from offchain.types import Capability
 
 UM_PER_MM = 1000
 

@@ -15,8 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from offchain.chain.types import TwinKind
 from offchain.exceptions import TwinValidationError
+from offchain.types import TwinKind
 
 KINDS: dict[str, TwinKind] = {
     "printer": TwinKind.PRINTER,

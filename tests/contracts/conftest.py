@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from offchain.chain.types import TwinKind
+from offchain.types import TwinKind
 from tests.contracts.values import (
     DEFAULT_CAPABILITY,
     capability_tuple,

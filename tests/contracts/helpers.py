@@ -9,7 +9,7 @@ from typing import Any
 
 import ape
 
-from offchain.chain.reverts import decoded_revert
+from offchain.chain.errors import decoded_revert
 
 ZERO_ADDRESS = "0x" + "00" * 20
 

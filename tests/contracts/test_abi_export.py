@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from offchain import types as t
 from offchain.chain import abi
-from offchain.chain import types as t
 from offchain.exceptions import AbiError
 
 FOLDER = Path(__file__).resolve().parents[2] / "interfaces"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import CONTRACT_NAMES
+from offchain.types import CONTRACT_NAMES
 from tests.evm import PUSH0, opcodes
 
 # Opcodes introduced after Paris: PUSH0 (Shanghai), TLOAD / TSTORE / MCOPY / BLOBHASH / BLOBBASEFEE (Cancun).

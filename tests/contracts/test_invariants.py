@@ -25,8 +25,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from offchain.chain.types import Constraint, OrderStatus, TwinKind, TwinStatus, order_moves
-from offchain.matching.constraints import Capability, Part, check
+from offchain.matching.constraints import Part, check
+from offchain.types import Capability, Constraint, OrderStatus, TwinKind, TwinStatus, order_moves
 from tests.contracts.values import DEFAULT_CAPABILITY, MM, capability_tuple, order_request
 
 POOL = (OrderStatus.PLACED, OrderStatus.REWORK)

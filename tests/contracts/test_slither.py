@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from offchain.chain.types import CONTRACT_NAMES
+from offchain.types import CONTRACT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLC_VERSION = "0.8.28"

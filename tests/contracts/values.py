@@ -6,7 +6,7 @@ from typing import Any
 
 from offchain.chain.requests import SAMPLE_ORDER
 from offchain.chain.requests import order_request as build_order_request
-from offchain.matching.constraints import CAPABILITY_FIELDS
+from offchain.types import CAPABILITY_FIELDS
 
 MATERIALS = {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 63: "Resin"}
 COLOURS = {0: "white", 1: "black", 2: "red", 3: "blue"}

@@ -17,9 +17,9 @@ from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from offchain.chain.registry import Registry, load_registry
-from offchain.files.swarm import SwarmConfig, stop_swarm
 from offchain.network import manager
 from offchain.network.layout import NetworkConfig
+from offchain.network.swarm import SwarmConfig, stop_swarm
 from offchain.settings import TEST_MNEMONIC
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ import time
 import pytest
 
 from offchain.exceptions import ContentNotFoundError, ContentTooLargeError, StorageError, SwarmError
-from offchain.files import swarm
-from offchain.files.kubo import KuboStorage
-from offchain.files.storage import cat
+from offchain.network import swarm
+from offchain.storage.base import cat
+from offchain.storage.kubo import KuboStorage
 from tests.integration.conftest import LOOPBACK, ape_run, listening_addresses
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from offchain.bench.match_latency import bot_command, design_request, prepare
-from offchain.chain.types import OrderStatus, TwinStatus
-from offchain.files.kubo import KuboStorage
-from offchain.files.samples import box
+from offchain.printing.samples import box
+from offchain.storage.kubo import KuboStorage
 from offchain.twins.capability import Catalogue
+from offchain.types import OrderStatus, TwinStatus
 from tests.integration.conftest import contract, dev_account, send, web3_for
 
 IMSE = str(Path(sys.executable).with_name("imse"))
@@ -237,7 +237,7 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
 
 
 def test_bot__checkpoint_of_another_chain__refused_with_a_clear_error(network, registry_file, ipfs, setup, tmp_path):
-    from offchain.matching.bot import Checkpoint
+    from offchain.bot.matcher import Checkpoint
 
     Checkpoint(10**6, "0x" + "ab" * 32, genesis="0x" + "cd" * 32).save(tmp_path / "checkpoint.json")
     command = bot_command(

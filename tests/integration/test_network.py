@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 from offchain.chain.requests import sample_order
-from offchain.chain.types import OrderStatus
 from offchain.network import manager, rpc
 from offchain.network.layout import NetworkConfig
+from offchain.types import OrderStatus
 from tests.integration.conftest import (
     LOOPBACK,
     ape_run,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from offchain.exceptions import SlicerError
-from offchain.files.slicer import Slicer, SlicerProfile, parse_estimate
-from offchain.files.stl import read_stl
+from offchain.printing.slicer import Slicer, SlicerProfile, parse_estimate
+from offchain.printing.stl import read_stl
 from offchain.twins.schema import example_of
 from tests.offchain.stl_models import box
 

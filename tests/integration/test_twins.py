@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from offchain.files.kubo import KuboStorage
-from offchain.twins.canonical import canonical_bytes, digest
+from offchain.canonical import canonical_bytes, digest
+from offchain.storage.kubo import KuboStorage
 from offchain.twins.schema import example_of
 from tests.integration.conftest import ape_run, contract, dev_account, send, web3_for
 

@@ -6,7 +6,7 @@ import struct
 
 import trimesh
 
-from offchain.files.samples import box
+from offchain.printing.samples import box
 
 __all__ = ["binary", "box", "open_box"]
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from offchain.cli import main
+from offchain.cli.main import main
 from offchain.matching import generate
 from offchain.matching.rules import shipped_rule
 from offchain.matching.snapshot import load_inputs

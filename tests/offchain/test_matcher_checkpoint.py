@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from offchain.bot.matcher import Checkpoint
+from offchain.bot.view import OrderInfo
 from offchain.exceptions import ImseError
-from offchain.matching.bot import Checkpoint
-from offchain.matching.chain_view import OrderInfo
 
 
 def test_checkpoint__missing_file__starts_before_the_deployment_block(tmp_path):

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offchain.chain.types import TwinStatus
 from offchain.exceptions import ConfigError
 from offchain.matching import generate
-from offchain.matching.constraints import Capability, Part, check
+from offchain.matching.constraints import Part, check
 from offchain.matching.engine import plan
 from offchain.matching.metrics import quality
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.matching.optimise import optimise
 from offchain.matching.rules import SHIPPED, parse_rule, shipped_rule
+from offchain.types import Capability, TwinStatus
 
 NOW = 1_800_000_000  # a Friday, 2027-01-15 08:00 UTC
 H = 3600

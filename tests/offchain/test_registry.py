@@ -7,9 +7,9 @@ import json
 import pytest
 
 from offchain.chain.registry import DeployedContract, load_params, load_registry, new_registry
-from offchain.chain.types import CONTRACT_NAMES, CatalogueKind
 from offchain.exceptions import ConfigError, RegistryError
 from offchain.settings import PROJECT_ROOT
+from offchain.types import CONTRACT_NAMES, CatalogueKind
 
 ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 

@@ -9,7 +9,7 @@ import pytest
 from eth_abi.abi import encode
 from ethpm_types.abi import ErrorABI
 
-from offchain.chain.reverts import decoded_revert, error_selector, revert_bytes
+from offchain.chain.errors import decoded_revert, error_selector, revert_bytes
 
 STALE = ErrorABI.model_validate(
     {

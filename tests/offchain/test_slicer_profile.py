@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offchain.exceptions import SlicerError
-from offchain.files.slicer import SlicerProfile, _placement, parse_duration, parse_estimate
+from offchain.printing.slicer import SlicerProfile, _placement, parse_duration, parse_estimate
 from offchain.twins.schema import example_of
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offchain.exceptions import StlError
-from offchain.files.stl import StlLimits, detect_format, read_stl
+from offchain.printing.stl import StlLimits, detect_format, read_stl
 from tests.offchain.stl_models import binary, box, open_box
 
 NAN = float("nan")

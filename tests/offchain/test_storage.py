@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from offchain.exceptions import ContentNotFoundError, ContentTooLargeError, IntegrityError
-from offchain.files.storage import MemoryStorage, Storage, cat, fetch_verified, raw_cid
+from offchain.storage.base import MemoryStorage, Storage, cat, fetch_verified, raw_cid
 
 # `echo hello-imse | ipfs add --cid-version=1` on kubo 0.42 (one chunk, raw leaves)
 KUBO_CID_OF_HELLO = "bafkreibwcom6itefsjqeexopln7rbd3c33b5xikemdydtioijafec5gxte"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from offchain.files.swarm import IpfsNode, new_swarm_key, node_ports, private_config
+from offchain.network.swarm import IpfsNode, new_swarm_key, node_ports, private_config
 
 NODES = [IpfsNode(f"ipfs{i + 1}", i, f"12D3KooPeer{i}", *node_ports(30500, i)) for i in range(3)]
 INIT = {

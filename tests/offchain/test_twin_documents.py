@@ -7,12 +7,12 @@ import hashlib
 
 import pytest
 
+from offchain.canonical import canonical_bytes, digest, parse_json
 from offchain.exceptions import PatchError, TwinValidationError
-from offchain.matching.constraints import Capability
-from offchain.twins.canonical import canonical_bytes, digest, parse_json
 from offchain.twins.capability import Catalogue, capability_of
 from offchain.twins.patch import apply_patch, diff, parse_patch, summarise
 from offchain.twins.schema import KINDS, example_of, kind_of, schema_of, validate
+from offchain.types import Capability
 
 CATALOGUE = Catalogue(
     materials={0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon"},

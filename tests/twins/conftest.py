@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from offchain.files.storage import MemoryStorage
+from offchain.chain.twin_service import TwinService
+from offchain.storage.base import MemoryStorage
 from offchain.twins.schema import example_of
-from offchain.twins.service import TwinService
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from offchain.chain.types import TwinKind, TwinStatus
+from offchain.canonical import canonical_bytes
 from offchain.exceptions import (
     IntegrityError,
     PatchError,
@@ -16,9 +16,8 @@ from offchain.exceptions import (
     TwinNotFoundError,
     TwinValidationError,
 )
-from offchain.matching.constraints import Capability
-from offchain.twins.canonical import canonical_bytes
 from offchain.twins.schema import example_of
+from offchain.types import Capability, TwinKind, TwinStatus
 
 RENAME = [{"op": "replace", "path": "/name", "value": "MK3S+ renamed"}]
 

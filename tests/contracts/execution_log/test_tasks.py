@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import REWORK_PRIORITY, OrderStatus, TwinStatus
+from offchain.types import REWORK_PRIORITY, OrderStatus, TwinStatus
 from tests.contracts.helpers import ZERO_ADDRESS, assert_events, reverts
 
 ROOT = b"\x99" * 32

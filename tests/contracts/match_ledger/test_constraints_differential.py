@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.chain.types import TwinStatus
-from offchain.matching.constraints import Capability, Part, check
+from offchain.matching.constraints import Part, check
 from offchain.matching.engine import verdicts
 from offchain.matching.model import PendingOrder, PrinterState
+from offchain.types import Capability, TwinStatus
 
 PLATE = st.integers(min_value=1, max_value=400_000)
 MASK = st.integers(min_value=1, max_value=2**64 - 1)

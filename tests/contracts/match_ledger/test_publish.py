@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import MAX_BATCH_SIZE, Constraint, OrderStatus, TwinKind, TwinStatus
+from offchain.types import MAX_BATCH_SIZE, Constraint, OrderStatus, TwinKind, TwinStatus
 from tests.contracts.helpers import assert_events, reverts, role
 from tests.contracts.values import MM
 

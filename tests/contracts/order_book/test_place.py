@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import MAX_CART_SIZE, MAX_PRIORITY, OrderStatus
+from offchain.types import MAX_CART_SIZE, MAX_PRIORITY, OrderStatus
 from tests.contracts.helpers import assert_events, expect, reverts
 from tests.contracts.values import order_request
 

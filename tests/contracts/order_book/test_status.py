@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from offchain.chain.types import REWORK_PRIORITY, Mover, OrderStatus, order_moves
+from offchain.types import REWORK_PRIORITY, Mover, OrderStatus, order_moves
 from tests.contracts.helpers import assert_events, reverts, role
 
 # The state an order has to be driven into before a move, as the path of writer moves from Placed.

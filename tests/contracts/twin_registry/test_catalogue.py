@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import CatalogueKind
+from offchain.types import CatalogueKind
 from tests.contracts.helpers import assert_events, reverts
 from tests.contracts.values import COLOURS, MATERIALS
 

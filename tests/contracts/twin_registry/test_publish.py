@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import TwinKind, TwinStatus
+from offchain.types import TwinKind, TwinStatus
 from tests.contracts.helpers import assert_events, reverts
 from tests.contracts.values import DEFAULT_CAPABILITY, capability_tuple
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.types import TwinStatus
+from offchain.types import TwinStatus
 from tests.contracts.helpers import ZERO_ADDRESS, assert_events, reverts
 
 SETTABLE = [s for s in TwinStatus if s != TwinStatus.NONE]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offchain.chain.types import TwinStatus
+from offchain.types import TwinStatus
 from tests.contracts.helpers import assert_events, reverts
 from tests.contracts.values import capability_tuple
 

@@ -1,7 +1,7 @@
 """The content-store interface and its in-memory fake.
 
 Everything that puts files on IPFS or reads them back (twins, designs, G-code, match snapshots) talks to a
-`Storage`. Two implementations share it: `offchain.files.kubo.KuboStorage` (a kubo node's RPC) and `MemoryStorage`
+`Storage`. Two implementations share it: `offchain.storage.kubo.KuboStorage` (a kubo node's RPC) and `MemoryStorage`
 (unit tests). Content read back for a decision is checked with `fetch_verified` against the digest the chain
 recorded — an IPFS CID alone proves nothing about which bytes the chain meant when files are chunked.
 """

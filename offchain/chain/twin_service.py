@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from offchain.chain.types import CatalogueKind, TwinKind, TwinStatus
+from offchain.canonical import canonical_bytes, parse_json
 from offchain.exceptions import StaleVersionError, TwinError, TwinNotFoundError
-from offchain.files.storage import Storage, fetch_verified
-from offchain.matching.constraints import CAPABILITY_FIELDS, Capability
-from offchain.twins.canonical import canonical_bytes, parse_json
+from offchain.storage.base import Storage, fetch_verified
 from offchain.twins.capability import Catalogue, capability_of
 from offchain.twins.patch import apply_patch, parse_patch
 from offchain.twins.schema import KINDS, validate
+from offchain.types import CAPABILITY_FIELDS, Capability, CatalogueKind, TwinKind, TwinStatus
 
 
 @dataclass(frozen=True)
@@ -206,7 +205,7 @@ class TwinService:
     def _transact(self, method: str, *args: Any, sender: Any) -> Any:
         from ape.exceptions import ContractLogicError
 
-        from offchain.chain.reverts import decoded_revert
+        from offchain.chain.errors import decoded_revert
 
         try:
             return getattr(self.registry, method)(*args, sender=sender)

@@ -5,6 +5,7 @@ The values must equal the Solidity declaration order; tests/contracts/test_enums
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 CONTRACT_NAMES: tuple[str, ...] = ("TwinRegistry", "OrderBook", "MatchLedger", "ExecutionLog")
@@ -86,3 +87,23 @@ MAX_PRIORITY = 100
 REWORK_PRIORITY = 255
 MAX_CART_SIZE = 50
 MAX_BATCH_SIZE = 100
+
+
+CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")
+"""TwinRegistry.Capability's fields, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """A printer's capability summary, as TwinRegistry stores it."""
+
+    build_x: int
+    build_y: int
+    build_z: int
+    accuracy: int
+    material_mask: int
+    colour_mask: int
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
+        """The TwinRegistry.Capability struct, in field order."""
+        return (self.build_x, self.build_y, self.build_z, self.accuracy, self.material_mask, self.colour_mask)

@@ -174,7 +174,7 @@ class Slicer:
         self.binary = binary
 
     def slice(self, stl: bytes, profile: SlicerProfile, *, size_mm: tuple[float, float, float]) -> SliceResult:
-        """G-code and estimated seconds for the model `stl` (bytes) measuring `size_mm` (see offchain.files.stl).
+        """G-code and estimated seconds for the model `stl` (bytes) measuring `size_mm` (see offchain.printing.stl).
 
         The part is centred on the bed and turned 90° when only the turned part fits (as the matcher's fit check
         allows). Raises SlicerError when it does not fit at all, the slicer fails or it times out.

@@ -29,14 +29,14 @@ from typing import Any
 from eth_account import Account
 from web3.exceptions import TimeExhausted, Web3Exception
 
-from offchain.chain.types import CatalogueKind
+from offchain.bot.view import MATCHABLE, ChainView, OrderInfo
 from offchain.exceptions import ImseError
-from offchain.files.slicer import Slicer, SlicerProfile
-from offchain.files.stl import read_stl
-from offchain.files.storage import Storage, fetch_verified
-from offchain.matching.chain_view import MATCHABLE, ChainView, OrderInfo
 from offchain.matching.model import Assignment, PendingOrder, Unmatched
 from offchain.matching.snapshot import Snapshot
+from offchain.printing.slicer import Slicer, SlicerProfile
+from offchain.printing.stl import read_stl
+from offchain.storage.base import Storage, fetch_verified
+from offchain.types import CatalogueKind
 
 log = logging.getLogger("imse.matcher")
 MAX_BATCH = 100  # MatchLedger.MAX_BATCH_SIZE

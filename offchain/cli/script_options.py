@@ -12,9 +12,9 @@ import click
 from offchain.chain.poa import ensure_poa_middleware
 from offchain.chain.registry import Registry, load_registry, registry_path
 from offchain.exceptions import ImseError
-from offchain.files.kubo import KuboStorage
-from offchain.files.swarm import SwarmConfig
+from offchain.network.swarm import SwarmConfig
 from offchain.settings import PROJECT_ROOT, ipfs_dir
+from offchain.storage.kubo import KuboStorage
 
 registry_option = click.option(
     "--registry",

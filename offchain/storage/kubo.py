@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from offchain.exceptions import ContentNotFoundError, ContentTooLargeError, StorageError
-from offchain.files.storage import DEFAULT_MAX_BYTES, ObjectStat
+from offchain.storage.base import DEFAULT_MAX_BYTES, ObjectStat
 
 DEFAULT_API = "http://127.0.0.1:30510"
 

@@ -14,13 +14,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from offchain.canonical import canonical_bytes, digest
+from offchain.chain.twin_service import TwinService, capability_from
 from offchain.exceptions import ImseError, TwinError, TwinNotFoundError
-from offchain.files.storage import cat
-from offchain.matching.constraints import Capability
-from offchain.twins.canonical import canonical_bytes, digest
+from offchain.storage.base import cat
 from offchain.twins.capability import capability_of
 from offchain.twins.patch import apply_patch, parse_patch, summarise
-from offchain.twins.service import TwinService, capability_from
+from offchain.types import Capability
 
 MAX_OBJECT_BYTES = 4 * 1024 * 1024
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from offchain import process
 from offchain.exceptions import StorageError, SwarmError
-from offchain.files.kubo import KuboStorage
+from offchain.storage.kubo import KuboStorage
 
 DEFAULT_BASE_PORT = 30500
 DEFAULT_NODES = 2

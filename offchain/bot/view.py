@@ -14,11 +14,10 @@ from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from offchain.chain.registry import Registry
-from offchain.chain.types import OrderStatus, TwinKind, TwinStatus
 from offchain.exceptions import ImseError
-from offchain.files.storage import Storage, fetch_verified
-from offchain.matching.constraints import Capability
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
+from offchain.storage.base import Storage, fetch_verified
+from offchain.types import Capability, OrderStatus, TwinKind, TwinStatus
 
 MATCHABLE = (OrderStatus.PLACED, OrderStatus.REWORK)
 

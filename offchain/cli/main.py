@@ -33,8 +33,8 @@ from offchain import __version__
 from offchain.exceptions import ImseError
 
 if TYPE_CHECKING:
-    from offchain.files.kubo import KuboStorage
-    from offchain.matching.chain_view import ChainView
+    from offchain.bot.view import ChainView
+    from offchain.storage.kubo import KuboStorage
 
 
 def _tool_version(command: list[str]) -> str:
@@ -67,7 +67,7 @@ def _print_json(value: object) -> None:
 
 
 def _stl_info(args: argparse.Namespace) -> int:
-    from offchain.files.stl import StlLimits, read_stl
+    from offchain.printing.stl import StlLimits, read_stl
 
     limits = StlLimits(args.max_bytes, args.max_triangles, args.max_size_mm)
     _print_json(read_stl(Path(args.file), scale=args.scale, limits=limits).to_json())
@@ -75,10 +75,10 @@ def _stl_info(args: argparse.Namespace) -> int:
 
 
 def _slice(args: argparse.Namespace) -> int:
-    from offchain.files.slicer import Slicer, SlicerProfile
-    from offchain.files.stl import read_stl
+    from offchain.canonical import parse_json
+    from offchain.printing.slicer import Slicer, SlicerProfile
+    from offchain.printing.stl import read_stl
     from offchain.settings import data_dir
-    from offchain.twins.canonical import parse_json
 
     if args.profile:
         profile = SlicerProfile.from_json(parse_json(Path(args.profile).read_bytes(), f"profile {args.profile}"))
@@ -105,7 +105,7 @@ def _slice(args: argparse.Namespace) -> int:
 
 
 def _twin_validate(args: argparse.Namespace) -> int:
-    from offchain.twins.canonical import digest, parse_json
+    from offchain.canonical import digest, parse_json
     from offchain.twins.schema import validate
 
     document = parse_json(Path(args.file).read_bytes(), f"document {args.file}")
@@ -115,9 +115,9 @@ def _twin_validate(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
+    from offchain.canonical import parse_json
     from offchain.matching.metrics import quality
     from offchain.matching.snapshot import Snapshot, load_inputs
-    from offchain.twins.canonical import parse_json
 
     def read(path: str, what: str) -> object:
         return parse_json(Path(path).read_bytes(), f"{what} {path}")
@@ -153,9 +153,9 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def _matcher_env(args: argparse.Namespace) -> tuple[ChainView, KuboStorage]:
+    from offchain.bot.view import ChainView, connect
     from offchain.chain.registry import load_registry
-    from offchain.files.kubo import KuboStorage
-    from offchain.matching.chain_view import ChainView, connect
+    from offchain.storage.kubo import KuboStorage
 
     view = ChainView(connect(args.rpc), load_registry(Path(args.registry)))
     return view, KuboStorage(args.ipfs_api, timeout=30)
@@ -166,8 +166,8 @@ def _matcher_run(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from offchain.files.slicer import Slicer
-    from offchain.matching.bot import MatcherBot, registry_rule
+    from offchain.bot.matcher import MatcherBot, registry_rule
+    from offchain.printing.slicer import Slicer
     from offchain.settings import data_dir
 
     key = Path(args.key_file).read_text().strip() if args.key_file else os.environ.get("IMSE_MATCHER_KEY", "")
@@ -197,7 +197,7 @@ def _matcher_run(args: argparse.Namespace) -> int:
 
 
 def _matcher_verify(args: argparse.Namespace) -> int:
-    from offchain.matching.verify import verify_batch
+    from offchain.bot.verify import verify_batch
 
     view, storage = _matcher_env(args)
     check = verify_batch(view, storage, args.batch)

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from offchain.bot.view import ChainView
 from offchain.exceptions import ImseError
-from offchain.files.storage import Storage, fetch_verified
-from offchain.matching.chain_view import ChainView
 from offchain.matching.snapshot import Snapshot
+from offchain.storage.base import Storage, fetch_verified
 
 
 @dataclass(frozen=True)

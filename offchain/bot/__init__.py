@@ -1,0 +1,1 @@
+"""Agents: the matcher bot (and, next, the printer gateway)."""

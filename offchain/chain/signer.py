@@ -1,0 +1,178 @@
+"""Sending transactions with an agent's own key (bots, the gateway, scripts) — the one place that signs.
+
+`Signer.transact(tx)` signs an `UnsignedTx` (built and simulated by a contract wrapper), sends it and waits for its
+receipt until a deadline. Nonces are managed here (the next nonce is remembered, so several transactions can be in
+flight, and refreshed from the node's pending count). A transaction not mined within `stuck_seconds` is replaced
+with the same nonce and fees raised by 25 % (nodes want ≥ 10 % to accept a replacement); every hash sent for that
+nonce is watched, since the original may still be the one mined. A mined transaction that failed is replayed with
+`eth_call` at its block's parent to recover the contract's custom error, raised as its ContractRevertError.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from web3.exceptions import TransactionNotFound, Web3Exception
+
+from offchain.chain.contract import UnsignedTx
+from offchain.chain.errors import exception_revert_data, is_revert
+from offchain.exceptions import ChainError, TransactionTimeoutError
+
+if TYPE_CHECKING:
+    from offchain.chain.connection import Chain
+
+GWEI = 10**9
+
+
+class SigningAccount(Protocol):
+    """An eth-account LocalAccount, or anything with an address that signs transaction dicts the same way."""
+
+    @property
+    def address(self) -> str: ...
+
+    def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A mined, successful transaction."""
+
+    tx_hash: str
+    block: int
+    gas_used: int
+    receipt: Any  # the web3 receipt (logs decoded by the wrappers' `events_of`)
+
+
+class Signer:
+    def __init__(
+        self,
+        chain: Chain,
+        account: SigningAccount,
+        *,
+        tip_wei: int = GWEI,
+        stuck_seconds: float | None = None,
+        poll_seconds: float = 0.25,
+    ) -> None:
+        self.chain = chain
+        self.account = account
+        self.address = str(account.address)
+        self.tip_wei = tip_wei
+        self.poll_seconds = poll_seconds
+        self._stuck_seconds = stuck_seconds
+        self._next_nonce: int | None = None
+
+    # ------------------------------------------------------------------------------------------ sending
+
+    def transact(self, tx: UnsignedTx, *, deadline_seconds: float = 120.0) -> Sent:
+        """Signs, sends and waits for `tx`; returns the mined receipt. ContractRevertError when it failed on chain,
+        TransactionTimeoutError when it was not mined before the deadline (nothing else is sent for it)."""
+        if tx.sender.lower() != self.address.lower():
+            raise ChainError(f"{tx.describe()} was built for {tx.sender}, not for this signer ({self.address})")
+        nonce = self._take_nonce()
+        tip = self.tip_wei
+        base = self._base_fee()
+        max_fee = 2 * base + tip
+        hashes: list[bytes] = []
+        give_up = time.monotonic() + deadline_seconds
+        while True:
+            signed = self.account.sign_transaction(
+                {
+                    "from": self.address, "to": tx.to, "data": tx.data, "value": tx.value, "gas": tx.gas,
+                    "nonce": nonce, "chainId": tx.chain_id, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
+                }
+            )  # fmt: skip
+            raw = signed if isinstance(signed, bytes) else signed.raw_transaction
+            tx_hash = self._send_raw(bytes(raw), bytes(signed.hash) if hasattr(signed, "hash") else None)
+            hashes.append(tx_hash)
+            bump_at = min(give_up, time.monotonic() + self.stuck_seconds())
+            while time.monotonic() < bump_at:
+                receipt = self._any_receipt(hashes)
+                if receipt is not None:
+                    return self._outcome(tx, receipt)
+                time.sleep(self.poll_seconds)
+            if time.monotonic() >= give_up:
+                self._next_nonce = None  # the nonce may or may not be used in the end: ask the node next time
+                raise TransactionTimeoutError(
+                    f"{tx.describe()} from {self.address} (nonce {nonce}) was not mined within {deadline_seconds:.0f} s"
+                    f" ({len(hashes)} fee level(s) tried; last hash 0x{hashes[-1].hex()})"
+                )
+            tip, max_fee = math.ceil(tip * 1.25), math.ceil(max(max_fee, 2 * self._base_fee() + tip) * 1.25)
+
+    def _send_raw(self, raw: bytes, known_hash: bytes | None) -> bytes:
+        try:
+            return bytes(self.chain.w3.eth.send_raw_transaction(raw))
+        except (Web3Exception, ValueError) as err:
+            text = str(err)
+            if "already known" in text and known_hash is not None:
+                return known_hash  # the node has it from an earlier attempt
+            if "nonce too low" in text:
+                self._next_nonce = None
+            raise ChainError(f"the node refused the transaction: {text}") from err
+        except OSError as err:
+            raise ChainError(f"cannot reach the node: {err}") from err
+
+    def _any_receipt(self, hashes: list[bytes]) -> Any:
+        for tx_hash in hashes:
+            try:
+                return self.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                continue
+            except (Web3Exception, OSError):
+                return None  # a hiccup: look again on the next poll
+        return None
+
+    def _outcome(self, tx: UnsignedTx, receipt: Any) -> Sent:
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        if int(receipt["status"]) == 1:
+            return Sent(tx_hash, int(receipt["blockNumber"]), int(receipt["gasUsed"]), receipt)
+        raise self._failure(tx, receipt, tx_hash)
+
+    def _failure(self, tx: UnsignedTx, receipt: Any, tx_hash: str) -> Exception:
+        """The custom error of a failed transaction, recovered by replaying it on its block's parent state."""
+        call = {"from": tx.sender, "to": tx.to, "data": tx.data, "value": tx.value, "gas": tx.gas}
+        try:
+            self.chain.w3.eth.call(call, max(0, int(receipt["blockNumber"]) - 1))  # type: ignore[arg-type]
+        except Exception as err:
+            if not (is_revert(err) or isinstance(err, Web3Exception | OSError)):
+                raise
+            data = exception_revert_data(err)
+            decoded = self.chain.errors.error(tx.contract, data, function=tx.function, tx_hash=tx_hash)
+            if decoded is not None:
+                return decoded
+        used = int(receipt["gasUsed"])
+        out_of_gas = " (it used all its gas)" if used >= tx.gas else ""
+        return ChainError(f"{tx.describe()} failed on chain in transaction {tx_hash}{out_of_gas}")
+
+    # ------------------------------------------------------------------------------------------ nonce and fees
+
+    def _take_nonce(self) -> int:
+        try:
+            pending = int(self.chain.w3.eth.get_transaction_count(self.address, "pending"))  # type: ignore[arg-type]
+        except (Web3Exception, OSError) as err:
+            raise ChainError(f"cannot read the nonce of {self.address}: {err}") from err
+        nonce = max(pending, self._next_nonce or 0)
+        self._next_nonce = nonce + 1
+        return nonce
+
+    def _base_fee(self) -> int:
+        block = self.chain.w3.eth.get_block("latest")
+        return int(block.get("baseFeePerGas", 0) or 0)
+
+    def stuck_seconds(self) -> float:
+        """How long to wait before replacing: 8 block periods (measured once from the last two blocks), ≥ 4 s."""
+        if self._stuck_seconds is None:
+            head = self.chain.head()
+            period = self.chain.timestamp(head) - self.chain.timestamp(head - 1) if head >= 1 else 5
+            self._stuck_seconds = max(4.0, 8.0 * max(1, period))
+        return self._stuck_seconds
+
+    def pending_count(self) -> int:
+        """Transactions of this account the node holds but has not mined."""
+        w3 = self.chain.w3
+        address: Any = self.address
+        return int(w3.eth.get_transaction_count(address, "pending")) - int(
+            w3.eth.get_transaction_count(address, "latest")
+        )

@@ -1,0 +1,1 @@
+"""STL intake and slicing (PrusaSlicer as a separate program)."""

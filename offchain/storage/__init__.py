@@ -1,0 +1,1 @@
+"""Content store: the Storage interface, the kubo RPC client and the in-memory fake."""
