@@ -14,8 +14,8 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
+from offchain.chain.connection import ensure_poa
 from offchain.chain.deploy import apply_params, deploy_platform, to_registry
-from offchain.chain.poa import ensure_poa_middleware
 from offchain.chain.registry import load_params, load_registry, registry_path
 from offchain.exceptions import ImseError
 
@@ -53,7 +53,7 @@ def _live(path: Path) -> str | None:
 @click.option("--force", is_flag=True, help="deploy again even when the registry is live")
 def cli(cli_ctx, network, account, params_path, registry_file, force):  # type: ignore[no-untyped-def]
     """Deploy TwinRegistry, OrderBook, MatchLedger and ExecutionLog, grant roles, write the registry."""
-    ensure_poa_middleware(chain.provider)
+    ensure_poa(chain.provider.web3)
     name = chain.provider.network.name
     path = (registry_file or registry_path(project.path, name)).resolve()
     if (reason := _live(path)) and not force:

@@ -6,6 +6,7 @@
     ape run matcher importance CUSTOMER 1 --network … --account TEST::3     (0 = common, 1 = VIP, …)
     ape run matcher run --rule-id 1 --network … --account TEST::3          the bot (Ctrl-C stops it)
     ape run matcher verify BATCH --network …                               re-run a batch, confirm its decisions
+    ape run matcher match --manual ORDER TWIN --estimate MINUTES --network … --account TEST::3   a match by hand
 
 The bot is also the console command `imse matcher run` (starts in a second; the key from $IMSE_MATCHER_KEY).
 """
@@ -14,10 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +23,22 @@ import click
 from ape import Contract, chain
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
-from offchain.bot.matcher import MatcherBot, registry_rule
+from offchain.bot.run import run_matcher
 from offchain.bot.verify import verify_batch
 from offchain.bot.view import ChainView
 from offchain.canonical import canonical_bytes, parse_json
 from offchain.chain.ape_logs import logs_to_stderr
+from offchain.chain.connection import Chain
+from offchain.chain.records import MatchInput
 from offchain.chain.registry import Registry
+from offchain.cli.ape_platform import connected_chain, guarded, send, signer_for
 from offchain.cli.script_options import connected_registry, ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
+from offchain.matching.constraints import Part, check
 from offchain.matching.rules import parse_rule
-from offchain.printing.slicer import Slicer
-from offchain.settings import data_dir
 from offchain.storage.kubo import KuboStorage
 from offchain.text import table
+from offchain.types import Constraint, OrderStatus, TwinKind, TwinStatus
 
 logs_to_stderr()  # stdout carries only results
 
@@ -132,28 +133,14 @@ def run(network, account, registry_file, ipfs_api, rule_id, rule_version, confir
     key = getattr(account, "private_key", None)
     if not key:
         raise click.ClickException("this account type does not expose its key: use `imse matcher run --key-file`")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    registry = _registry(registry_file)
-    storage = _storage(ipfs_api)
-    view = _view(registry)
-    try:
-        rule = registry_rule(view, storage, rule_id, rule_version)
-    except ImseError as err:
-        raise click.ClickException(str(err)) from err
-    bot = MatcherBot(
-        view,
-        storage,
-        Slicer(data_dir() / "slicer"),
-        key,
-        rule,
-        state or data_dir() / "matcher" / "checkpoint.json",
-        confirmations=confirmations,
-        mode=mode,
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    bot.run(stop)
+    view = _view(_registry(registry_file))
+    store = _storage(ipfs_api)
+    guarded(
+        lambda: run_matcher(
+            view, store, key, rule_id=rule_id, rule_version=rule_version, state=state, confirmations=confirmations,
+            mode=mode,
+        )
+    )  # fmt: skip
 
 
 @cli.command(cls=ConnectedProviderCommand)
@@ -172,3 +159,49 @@ def verify(network, registry_file, ipfs_api, batch):  # type: ignore[no-untyped-
     click.echo(f"batch {batch} (rule {check.rule[0]} v{check.rule[1]}, input {check.input_cid}): {verdict}")
     if not check.ok:
         sys.exit(1)
+
+
+def manual_refusal(chain: Chain, order_id: int, twin_id: int) -> str | None:
+    """Why MatchLedger would refuse matching the order to the twin (the same checks, in the same order), or None."""
+    order = chain.order_book.order(order_id)
+    if order.status not in (OrderStatus.PLACED, OrderStatus.REWORK):
+        return f"order {order_id} is {order.status.name.lower()}, not waiting for a match"
+    twin = chain.twin_registry.twin(twin_id)
+    if twin.kind != TwinKind.PRINTER:
+        return f"twin {twin_id} is a {twin.kind.name.lower()}, not a printer"
+    if twin.status != TwinStatus.AVAILABLE:
+        return f"twin {twin_id} is {twin.status.name.lower()}, not available"
+    part = Part(order.size_u, order.size_v, order.size_w, order.material, order.colour, order.accuracy)
+    failed = check(part, twin.capability)
+    if failed != Constraint.NONE:
+        return f"order {order_id} does not fit twin {twin_id}: {CONSTRAINT_TEXT[failed]}"
+    return None
+
+
+CONSTRAINT_TEXT = {
+    Constraint.FOOTPRINT: "the part's footprint does not fit the build plate (even turned 90°)",
+    Constraint.HEIGHT: "the part is taller than the build height",
+    Constraint.MATERIAL: "the printer does not take the order's material",
+    Constraint.COLOUR: "the printer does not have the order's colour",
+    Constraint.ACCURACY: "the printer is not as fine as the tolerance asked",
+}
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@registry_option
+@click.option("--manual", "pair", nargs=2, type=int, required=True, metavar="ORDER TWIN", help="the match to make")
+@click.option("--estimate", "minutes", type=click.IntRange(1, 60 * 24 * 30), required=True, help="print time, minutes")
+@click.option("--start", "start_in", type=click.IntRange(0), default=60, show_default=True, help="seconds from now")
+@click.option("--gcode", "gcode_cid", default="", help="CID of the G-code on IPFS, if sliced already")
+def match(network, account, registry_file, pair, minutes, start_in, gcode_cid):  # type: ignore[no-untyped-def]
+    """Match one order to one printer by hand (checked off chain first with the chain's own constraints)."""
+    order_id, twin_id = pair
+    sdk = connected_chain(registry_file)
+    if reason := guarded(lambda: manual_refusal(sdk, order_id, twin_id)):
+        raise click.ClickException(f"{reason}; nothing sent")
+    signer = signer_for(sdk, account)
+    item = MatchInput(order_id, twin_id, 0, 0, sdk.timestamp() + start_in, minutes * 60, gcode_cid)
+    build = sdk.match_ledger.build_publish
+    send(signer, lambda: build(b"\x00" * 32, "", [item], sender=signer.address), f"match order {order_id}")
+    click.echo(f"order {order_id} matched to twin {twin_id} by hand")

@@ -20,8 +20,8 @@ from typing import Any
 
 from web3 import Web3
 
-from offchain.bot.view import connect
 from offchain.canonical import canonical_bytes, digest
+from offchain.chain.connection import web3_at as connect
 from offchain.chain.registry import Registry
 from offchain.chain.requests import order_request
 from offchain.matching.rules import shipped_rule

@@ -23,8 +23,8 @@ from typing import Any
 
 from eth_account import Account
 from web3 import Web3
-from web3.middleware import ExtraDataToPOAMiddleware
 
+from offchain.chain.connection import web3_at
 from offchain.chain.requests import sample_order
 from offchain.exceptions import RpcError
 from offchain.network import rpc
@@ -150,8 +150,7 @@ def run_round(
     progress: Callable[[str], None],
 ) -> RoundResult:
     """Runs one round against the node at `url` and returns every sample once confirmed (or timed out)."""
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
-    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    w3 = web3_at(url, timeout=30)
     book = w3.eth.contract(address=Web3.to_checksum_address(order_book["address"]), abi=order_book["abi"])
     chain_id = w3.eth.chain_id
     due = int(time.time()) + 365 * 24 * 3600

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import os
 import threading
 import time
@@ -27,19 +26,20 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from web3.exceptions import TimeExhausted, Web3Exception
+from web3.exceptions import Web3Exception
 
 from offchain.bot.view import MATCHABLE, ChainView, OrderInfo
+from offchain.chain.records import MatchInput
+from offchain.chain.signer import Signer
 from offchain.exceptions import ImseError
 from offchain.matching.model import Assignment, PendingOrder, Unmatched
 from offchain.matching.snapshot import Snapshot
 from offchain.printing.slicer import Slicer, SlicerProfile
 from offchain.printing.stl import read_stl
 from offchain.storage.base import Storage, fetch_verified
-from offchain.types import CatalogueKind
+from offchain.types import MAX_BATCH_SIZE, CatalogueKind
 
 log = logging.getLogger("imse.matcher")
-MAX_BATCH = 100  # MatchLedger.MAX_BATCH_SIZE
 EVENT_CHUNK = 2000  # blocks per eth_getLogs request
 REFERENCE_PROFILE = SlicerProfile()  # estimates for planning; G-code is sliced again for the chosen printer
 
@@ -117,6 +117,7 @@ class MatcherBot:
         self.storage = storage
         self.slicer = slicer
         self.account = Account.from_key(private_key)
+        self.signer = Signer(view.chain, self.account)
         self.rule = rule
         self.state_path = state_path
         self.mode = mode
@@ -275,49 +276,18 @@ class MatcherBot:
                 documents[a.twin_id] = self._twin_document(a.twin_id)
             gcode = self._gcode_cid(by_id[a.order_id], pool[a.order_id], documents[a.twin_id])
             inputs.append(
-                (a.order_id, a.twin_id, snapshot.rule_id, snapshot.rule_version, a.start, a.end - a.start, gcode)
+                MatchInput(
+                    a.order_id, a.twin_id, snapshot.rule_id, snapshot.rule_version, a.start, a.end - a.start, gcode
+                )
             )
         hashes = []
-        for first in range(0, len(inputs), MAX_BATCH):
-            call = self.view.match_ledger.functions.publishMatches(digest, input_cid, inputs[first : first + MAX_BATCH])
-            hashes.append(self._send(call))
+        ledger = self.view.chain.match_ledger
+        for first in range(0, len(inputs), MAX_BATCH_SIZE):
+            batch = inputs[first : first + MAX_BATCH_SIZE]
+            tx = ledger.build_publish(digest, input_cid, batch, sender=self.signer.address)
+            sent = self.signer.transact(tx, deadline_seconds=6 * self._stuck_seconds())
+            hashes.append(sent.tx_hash)
         return hashes
-
-    def _send(self, call: Any) -> str:
-        """Signs, sends and waits for a transaction; replaces it with a 25 % fee bump while it is stuck."""
-        w3 = self.view.w3
-        nonce = w3.eth.get_transaction_count(self.account.address, "pending")
-        gas = int(call.estimate_gas({"from": self.account.address}) * 1.2)
-        base = int(w3.eth.get_block("latest")["baseFeePerGas"])
-        tip = 10**9
-        for attempt in range(6):
-            tx = call.build_transaction(
-                {
-                    "from": self.account.address,
-                    "nonce": nonce,
-                    "gas": gas,
-                    "chainId": w3.eth.chain_id,
-                    "maxPriorityFeePerGas": tip,
-                    "maxFeePerGas": 2 * base + tip,
-                }
-            )
-            signed = self.account.sign_transaction(tx)
-            try:
-                tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-            except ValueError as err:
-                if "already known" not in str(err) and "underpriced" not in str(err):
-                    raise
-                tx_hash = signed.hash
-            try:
-                receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self._stuck_seconds(), poll_latency=0.5)
-            except TimeExhausted:
-                log.warning("transaction %s stuck (attempt %d); replacing it with a fee bump", tx_hash.hex(), attempt)
-                tip, base = math.ceil(tip * 1.25), math.ceil(base * 1.25)
-                continue
-            if receipt["status"] != 1:
-                raise ImseError(f"publishMatches transaction {tx_hash.hex()} reverted")
-            return "0x" + bytes(tx_hash).hex()
-        raise ImseError("publishMatches stayed unmined after 6 fee bumps")
 
     def _stuck_seconds(self) -> float:
         """`stuck_blocks` block periods (the period measured once from the last two blocks)."""

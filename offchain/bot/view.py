@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
-from web3.middleware import ExtraDataToPOAMiddleware
 
+from offchain.chain.connection import Chain
 from offchain.chain.registry import Registry
 from offchain.exceptions import ImseError
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
@@ -20,12 +20,6 @@ from offchain.storage.base import Storage, fetch_verified
 from offchain.types import Capability, OrderStatus, TwinKind, TwinStatus
 
 MATCHABLE = (OrderStatus.PLACED, OrderStatus.REWORK)
-
-
-def connect(url: str, timeout: float = 10.0) -> Web3:
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
-    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
-    return w3
 
 
 @dataclass
@@ -43,17 +37,13 @@ def _info(request: Any) -> OrderInfo:
 
 class ChainView:
     def __init__(self, w3: Web3, registry: Registry) -> None:
-        self.w3 = w3
+        self.chain = Chain(w3, registry)
+        self.w3 = self.chain.w3
         self.registry = registry
-        self.from_block = min(c.block for c in registry.contracts.values())
-
-        def contract(name: str) -> Any:
-            entry = registry.contracts[name]
-            return w3.eth.contract(address=Web3.to_checksum_address(entry.address), abi=entry.abi)
-
-        self.order_book = contract("OrderBook")
-        self.match_ledger = contract("MatchLedger")
-        self.twin_registry = contract("TwinRegistry")
+        self.from_block = self.chain.from_block
+        self.order_book = self.chain.contract("OrderBook")
+        self.match_ledger = self.chain.contract("MatchLedger")
+        self.twin_registry = self.chain.contract("TwinRegistry")
         self._documents: dict[bytes, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------------------ blocks
@@ -65,7 +55,7 @@ class ChainView:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
 
     def signer_count(self) -> int:
-        return len(self.w3.provider.make_request("clique_getSigners", [])["result"])  # type: ignore[arg-type]
+        return self.chain.signer_count()
 
     # ------------------------------------------------------------------------------------------ events
 

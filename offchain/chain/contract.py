@@ -70,11 +70,7 @@ class ContractWrapper:
         try:
             return getattr(self.contract.functions, function)(*args).call(block_identifier=block)
         except Exception as err:
-            if is_revert(err):
-                raise self._refusal(err, function) from err
-            if isinstance(err, Web3Exception | OSError):
-                raise ChainError(f"{self.NAME}.{function}: {err}") from err
-            raise
+            raise self._translated(err, function) from err
 
     # ------------------------------------------------------------------------------------------ writes
 
@@ -86,15 +82,19 @@ class ContractWrapper:
         try:
             gas = int(call.estimate_gas(params))  # runs the call: a revert raises with its data
         except Exception as err:
-            if is_revert(err):
-                raise self._refusal(err, function) from err
-            if isinstance(err, Web3Exception | OSError):
-                raise ChainError(f"{self.NAME}.{function}: cannot simulate: {err}") from err
-            raise
+            raise self._translated(err, function) from err
         data = call._encode_transaction_data()
         return UnsignedTx(
             self.NAME, function, sender, self.address, data, int(gas * GAS_MARGIN), self.chain.registry.chain_id, value
         )
+
+    def _translated(self, err: Exception, function: str) -> Exception:
+        """A revert → its decoded custom error; a node or transport failure → ChainError; anything else as it was."""
+        if is_revert(err):
+            return self._refusal(err, function)
+        if isinstance(err, Web3Exception | OSError):
+            return ChainError(f"{self.NAME}.{function}: {err}")
+        return err
 
     def _refusal(self, err: Exception, function: str, tx_hash: str | None = None) -> Exception:
         """The decoded custom error behind `err`, or a ChainError carrying its message."""

@@ -99,10 +99,3 @@ def to_registry(platform: Platform, network: str, chain_id: int, deployer: str, 
         abi_entries = json.loads(render_abi(instance.contract_type))
         contracts[name] = DeployedContract(name, instance.address, abi_entries, instance.txn_hash, receipt.block_number)
     return new_registry(network, chain_id, deployer, contracts)
-
-
-def load_platform(registry: Registry, contract_factory: Any) -> Platform:
-    """The deployed contracts of a registry as contract objects, built by `contract_factory(address, abi=...)`
-    (ape's `Contract`)."""
-    instances = [contract_factory(registry.contracts[n].address, abi=registry.contracts[n].abi) for n in CONTRACT_NAMES]
-    return Platform(*instances)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offchain.canonical import canonical_bytes, digest
-from offchain.chain.twin_service import TwinService, capability_from
+from offchain.chain.records import capability_from
+from offchain.chain.twin_service import TwinService
 from offchain.exceptions import ImseError, TwinError, TwinNotFoundError
 from offchain.storage.base import cat
 from offchain.twins.capability import capability_of

@@ -16,26 +16,13 @@ from hashlib import sha256
 from typing import Any
 
 from offchain.canonical import canonical_bytes, parse_json
+from offchain.chain.records import TwinRecord, capability_from
 from offchain.exceptions import StaleVersionError, TwinError, TwinNotFoundError
 from offchain.storage.base import Storage, fetch_verified
 from offchain.twins.capability import Catalogue, capability_of
 from offchain.twins.patch import apply_patch, parse_patch
 from offchain.twins.schema import KINDS, validate
-from offchain.types import CAPABILITY_FIELDS, Capability, CatalogueKind, TwinKind, TwinStatus
-
-
-@dataclass(frozen=True)
-class TwinRecord:
-    """A twin's on-chain record (TwinRegistry.getTwin)."""
-
-    twin_id: int
-    owner: str
-    version: int
-    status: TwinStatus
-    kind: TwinKind
-    updated_at: int
-    capability: Capability
-    spec_digest: bytes
+from offchain.types import Capability, CatalogueKind, TwinKind, TwinStatus
 
 
 @dataclass(frozen=True)
@@ -215,14 +202,6 @@ class TwinService:
                 raise StaleVersionError(int(inputs["twinId"]), int(inputs["expected"]), int(inputs["current"])) from err
             detail = ", ".join(f"{k}={v}" for k, v in inputs.items())
             raise TwinError(f"TwinRegistry refused {method}: {name}({detail}) {err}".strip()) from err
-
-
-def capability_from(value: Any) -> Capability:
-    """A Capability from a decoded TwinRegistry.Capability struct (an object with its fields, or a sequence in
-    field order, as event logs decode it)."""
-    if hasattr(value, CAPABILITY_FIELDS[0]):
-        return Capability(*(int(getattr(value, name)) for name in CAPABILITY_FIELDS))
-    return Capability(*(int(item) for item in value))
 
 
 def _event(receipt: Any, name: str) -> Any:

@@ -153,7 +153,8 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def _matcher_env(args: argparse.Namespace) -> tuple[ChainView, KuboStorage]:
-    from offchain.bot.view import ChainView, connect
+    from offchain.bot.view import ChainView
+    from offchain.chain.connection import web3_at as connect
     from offchain.chain.registry import load_registry
     from offchain.storage.kubo import KuboStorage
 
@@ -162,37 +163,24 @@ def _matcher_env(args: argparse.Namespace) -> tuple[ChainView, KuboStorage]:
 
 
 def _matcher_run(args: argparse.Namespace) -> int:
-    import logging
-    import signal
-    import threading
-
-    from offchain.bot.matcher import MatcherBot, registry_rule
-    from offchain.printing.slicer import Slicer
-    from offchain.settings import data_dir
+    from offchain.bot.run import run_matcher
 
     key = Path(args.key_file).read_text().strip() if args.key_file else os.environ.get("IMSE_MATCHER_KEY", "")
     if not key:
         raise ImseError("no matcher key: set $IMSE_MATCHER_KEY or pass --key-file (a file holding the hex key)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     view, storage = _matcher_env(args)
-    rule = registry_rule(view, storage, args.rule_id, args.rule_version)
-    state = Path(args.state) if args.state else data_dir() / "matcher" / "checkpoint.json"
-    slicer = Slicer((Path(args.cache_dir) if args.cache_dir else data_dir() / "slicer").resolve())
-    bot = MatcherBot(
+    run_matcher(
         view,
         storage,
-        slicer,
         key,
-        rule,
-        state,
+        rule_id=args.rule_id,
+        rule_version=args.rule_version,
+        state=Path(args.state) if args.state else None,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         confirmations=args.confirmations,
         mode=args.mode,
         poll_seconds=args.poll,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    bot.run(stop)
     return 0
 
 
@@ -285,11 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if args.command is None else 2
     try:
         return int(handler(args))
-    except ImseError as err:
-        print(f"imse: error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"imse: error: {err.filename}: {err.strerror}", file=sys.stderr)
+    except (ImseError, OSError) as err:
+        from offchain.cli.messages import message
+
+        print(f"imse: error: {message(err)}", file=sys.stderr)
         return 1
 
 

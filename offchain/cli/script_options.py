@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from offchain.chain.poa import ensure_poa_middleware
+from offchain.chain.connection import ensure_poa
 from offchain.chain.registry import Registry, load_registry, registry_path
 from offchain.exceptions import ImseError
 from offchain.network.swarm import SwarmConfig
@@ -32,7 +32,7 @@ def connected_registry(registry_file: Path | None) -> Registry:
     """The registry for ape's connected network (PoA middleware added to its web3)."""
     from ape import chain
 
-    ensure_poa_middleware(chain.provider)
+    ensure_poa(chain.provider.web3)
     try:
         return load_registry(registry_file or registry_path(PROJECT_ROOT, chain.provider.network.name))
     except ImseError as err:

@@ -55,10 +55,6 @@ def cat(storage: Storage, cid: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> by
     return b"".join(storage.stream(cid, max_bytes=max_bytes))
 
 
-def sha256_hex(data: bytes) -> str:
-    return "0x" + hashlib.sha256(data).hexdigest()
-
-
 def fetch_verified(storage: Storage, cid: str, digest: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The object's bytes, after checking their sha-256 equals `digest` (as recorded on chain).
 

@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
+from offchain.canonical import canonical_bytes
 from offchain.exceptions import TwinValidationError
 from offchain.types import TwinKind
 
@@ -75,8 +76,14 @@ def kind_of(document: Any) -> str:
 def validate(document: Any) -> str:
     """Checks a document against its kind's schema and the cross-field rules; returns the kind.
 
-    Raises TwinValidationError listing every problem as `path: message`.
+    Raises TwinValidationError listing every problem as `path: message`; a document whose canonical JSON is over
+    MAX_DOCUMENT_BYTES is refused first (big files go to IPFS by CID, e.g. `picture`).
     """
+    size = len(canonical_bytes(document))
+    if size > MAX_DOCUMENT_BYTES:
+        raise TwinValidationError(
+            [f"(root): the document is {size:,} bytes as canonical JSON; the limit is {MAX_DOCUMENT_BYTES:,}"]
+        )
     kind = kind_of(document)
     problems = [
         f"{error.json_path.removeprefix('$.') if error.json_path != '$' else '(root)'}: {error.message}"

@@ -27,3 +27,9 @@ def signer_of(sdk) -> Any:
         return Signer(sdk, Account.from_key(account.private_key), stuck_seconds=30, poll_seconds=0.01)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_first(sdk, signer_of, admin, servicer, other_servicer, matcher, operator, customer, stranger) -> None:
+    """Session-scoped fixtures set up before any test's own (ape snapshots the chain per test; late session
+    fixtures would force a costly rebase and fail with InvalidIsolationWarning)."""

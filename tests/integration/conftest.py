@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from eth_account import Account
 from web3 import Web3
-from web3.middleware import ExtraDataToPOAMiddleware
 
+from offchain.chain.connection import web3_at
 from offchain.chain.registry import Registry, load_registry
 from offchain.network import manager
 from offchain.network.layout import NetworkConfig
@@ -99,9 +99,7 @@ LOOPBACK = "0100007F"
 
 
 def web3_for(network: NetworkConfig, node: str) -> Web3:
-    w3 = Web3(Web3.HTTPProvider(network.node(node).rpc_url, request_kwargs={"timeout": 10}))
-    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
-    return w3
+    return web3_at(network.node(node).rpc_url)
 
 
 def dev_account(index: int) -> Any:

@@ -67,6 +67,17 @@ def test_publish__invalid_document__nothing_written(service, storage, servicer, 
     assert storage.pinned == set()
 
 
+def test_publish__document_over_the_size_limit__nothing_written(service, storage, servicer, printer_doc, monkeypatch):
+    from offchain.canonical import canonical_bytes
+    from offchain.twins import schema
+
+    monkeypatch.setattr(schema, "MAX_DOCUMENT_BYTES", len(canonical_bytes(printer_doc)) - 1)
+    with pytest.raises(TwinValidationError, match=r"canonical JSON; the limit is"):
+        service.publish(printer_doc, sender=servicer)
+    assert service.count() == 0
+    assert storage.pinned == set()
+
+
 def test_publish__material_not_in_catalogue__nothing_written(service, storage, servicer, printer_doc):
     printer_doc["materials"] = ["PLA", "Wood"]
     with pytest.raises(TwinValidationError, match="'Wood' not in the catalogue"):
