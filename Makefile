@@ -8,6 +8,7 @@ APE := $(VENV)/ape
 .PHONY: help install up down status compile abi test lint typecheck pytest gas clean
 NETWORK := ethereum:imse:node
 DEPLOYER := TEST::0
+MATCHER := TEST::3
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -15,22 +16,26 @@ help: ## list the targets
 install: ## install the whole toolchain into the project (apt, .venv, node_modules, .tools)
 	@tools/install.sh
 
-up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), IPFS swarm
+up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), IPFS swarm, matcher bot
 	@$(APE) run abi check
 	@test -f "$${IMSE_NETWORK_DIR:-data/network}/network.json" || $(APE) run genesis
 	@$(APE) run network up
 	@$(APE) run deploy --network $(NETWORK) --account $(DEPLOYER)
 	@$(APE) run ipfs up
-	@echo "RPC: http://127.0.0.1:30410 (boot), registry: deployments/imse.json, IPFS API: http://127.0.0.1:30510"
-	@echo "stop with: make down"
+	@$(APE) run bot up --network $(NETWORK) --account $(MATCHER)
+	@echo "registry: deployments/imse.json · IPFS API: http://127.0.0.1:30510 · bot log: data/matcher/bot.log"
+	@echo "status: make status · stop: make down"
+	@echo "RPC: http://127.0.0.1:30410"
 
-down: install ## stop the clique network and the IPFS swarm (data is kept; `make up` resumes both)
+down: install ## stop the matcher bot, the clique network and the IPFS swarm (data is kept; `make up` resumes all)
+	@$(APE) run bot down
 	@$(APE) run ipfs down
 	@$(APE) run network down
 
-status: install ## status tables of the network and the IPFS swarm
+status: install ## status tables of the network, the IPFS swarm and the matcher bot
 	@$(APE) run network status
 	@$(APE) run ipfs status
+	@$(APE) run bot status
 
 compile: install ## compile the contracts
 	@$(APE) compile

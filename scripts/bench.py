@@ -215,7 +215,8 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     import random
 
     from offchain.bench import match_latency as bench
-    from offchain.bot.view import connect
+    from offchain.bot.service import bot_command
+    from offchain.chain.connection import web3_at
     from offchain.chain.registry import load_params
     from offchain.network import swarm
     from offchain.printing.samples import box
@@ -234,7 +235,7 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
         catalogue = Catalogue(params.materials, params.colours)
         with KuboStorage(ipfs.nodes[0].api_url) as store:
             setup = bench.prepare(
-                connect(config.node("printer").rpc_url),
+                web3_at(config.node("printer").rpc_url),
                 registry,
                 store,
                 catalogue,
@@ -244,9 +245,7 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
             )
         signers = sum(node.genesis_signer for node in config.nodes)
         log(f"starting the matcher bot (confirmations {signers // 2 + 1}) on the matcher node")
-        command = bench.bot_command(
-            config.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup.rule_id, out
-        )
+        command = bot_command(config.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup.rule_id, out)
         (out / "checkpoint.json").unlink(missing_ok=True)  # a fresh chain: the last run's checkpoint is not ours
         with (out / "bot.log").open("wb") as bot_log:
             bot = subprocess.Popen(

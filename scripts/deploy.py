@@ -4,19 +4,27 @@
     ape run deploy --network ethereum:imse:node --account TEST::0 --params deployments/params/imse.yaml --force
 
 Re-running with a live registry (same chain id, code at every address) does nothing unless --force.
+Output: one line per step and a progress bar over the catalogue / role transactions; --verbose shows every transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from ape import chain, project
-from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
+from ape.cli import ConnectedProviderCommand, account_option
+from ape.logging import LogLevel, logger
 
-from offchain.chain.connection import ensure_poa
-from offchain.chain.deploy import apply_params, deploy_platform, to_registry
+from offchain.chain.connection import attach, ensure_poa
+from offchain.chain.contract import UnsignedTx
+from offchain.chain.deploy import deploy_platform, hand_over_admin, param_transactions, to_registry
 from offchain.chain.registry import load_params, load_registry, registry_path
+from offchain.cli.ape_platform import guarded, signer_for
 from offchain.exceptions import ImseError
 
 
@@ -33,8 +41,23 @@ def _live(path: Path) -> str | None:
     return None
 
 
+def _say(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@contextlib.contextmanager
+def _transaction_lines(verbose: bool) -> Iterator[None]:
+    """ape logs every transaction it sends; only with -v."""
+    before = logger.level
+    if not verbose:
+        logger.set_level(LogLevel.WARNING)
+    try:
+        yield
+    finally:
+        logger.set_level(before)
+
+
 @click.command(cls=ConnectedProviderCommand)
-@ape_cli_context()
 @account_option()
 @click.option(
     "--params",
@@ -51,23 +74,40 @@ def _live(path: Path) -> str | None:
     help="registry file to write [default: deployments/<network>.json]",
 )
 @click.option("--force", is_flag=True, help="deploy again even when the registry is live")
-def cli(cli_ctx, network, account, params_path, registry_file, force):  # type: ignore[no-untyped-def]
+@click.option("--verbose", is_flag=True, help="a line per transaction (ape's own, and ours as each is mined)")
+def cli(network, account, params_path, registry_file, force, verbose):  # type: ignore[no-untyped-def]
     """Deploy TwinRegistry, OrderBook, MatchLedger and ExecutionLog, grant roles, write the registry."""
     ensure_poa(chain.provider.web3)
     name = chain.provider.network.name
     path = (registry_file or registry_path(project.path, name)).resolve()
     if (reason := _live(path)) and not force:
-        cli_ctx.logger.success(f"{path} is live ({reason}); nothing to do (--force redeploys)")
+        _say(f"{path} is live ({reason}); nothing to do (--force redeploys)")
         return
     try:
         params = load_params(params_path or project.path / "deployments" / "params" / f"{name}.yaml")
     except ImseError as err:
         raise click.ClickException(str(err)) from err
-    cli_ctx.logger.info(f"deploying to {name} (chain id {chain.chain_id}) from {account.address}")
-    platform = deploy_platform(project, account, progress=cli_ctx.logger.info)
-    apply_params(platform, params, account, progress=cli_ctx.logger.info)
-    registry = to_registry(platform, name, chain.chain_id, account.address, chain)
+    started = time.monotonic()
+    _say(f"deploying to {name} (chain id {chain.chain_id}) from {account.address}")
+    with _transaction_lines(verbose):
+        platform = deploy_platform(project, account, progress=lambda step: _say(f"  {step}"))
+        registry = to_registry(platform, name, chain.chain_id, account.address, chain)
+        sdk = attach(chain.provider.web3, registry)
+        steps = guarded(lambda: param_transactions(sdk, params, account.address))
+        catalogue = sum(label.startswith("catalogue") for label, _ in steps)
+        _say(f"  catalogue ({catalogue} entries) and roles ({len(steps) - catalogue} grants), sent at once")
+        labels = {id(tx): label for label, tx in steps}
+        with click.progressbar(length=len(steps), label=f"  {len(steps)} transactions", file=sys.stderr) as bar:
+
+            def mined(tx: UnsignedTx) -> None:
+                bar.update(1)
+                if verbose:
+                    _say(f"    mined: {labels[id(tx)]}")
+
+            guarded(lambda: signer_for(sdk, account).transact_all([tx for _, tx in steps], progress=mined))
+        if params.admin:
+            hand_over_admin(platform, account, params.admin, progress=lambda step: _say(f"  {step}"))
     registry.save(path)
     for contract in registry.contracts.values():
         click.echo(f"  {contract.name:<13} {contract.address}  block {contract.block}")
-    cli_ctx.logger.success(f"wrote {path}")
+    _say(f"wrote {path} in {time.monotonic() - started:.0f} s")

@@ -13,26 +13,21 @@ The bot is also the console command `imse matcher run` (starts in a second; the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from ape import Contract, chain
-from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
+from ape.cli import ConnectedProviderCommand, account_option
 
 from offchain.bot.run import run_matcher
 from offchain.bot.verify import verify_batch
-from offchain.bot.view import ChainView
-from offchain.canonical import canonical_bytes, parse_json
+from offchain.canonical import parse_json
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.connection import Chain
 from offchain.chain.records import MatchInput
-from offchain.chain.registry import Registry
-from offchain.cli.ape_platform import connected_chain, guarded, send, signer_for
-from offchain.cli.script_options import connected_registry, ipfs_option, registry_option, storage
+from offchain.chain.rules import register_rule
+from offchain.cli.ape_platform import connected_chain, echo_json, guarded, json_option, send, signer_for
+from offchain.cli.script_options import ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
 from offchain.matching.constraints import Part, check
 from offchain.matching.rules import parse_rule
@@ -43,21 +38,8 @@ from offchain.types import Constraint, OrderStatus, TwinKind, TwinStatus
 logs_to_stderr()  # stdout carries only results
 
 
-def _registry(registry_file: Path | None) -> Registry:
-    return connected_registry(registry_file)
-
-
 def _storage(ipfs_api: str | None) -> KuboStorage:
     return storage(ipfs_api)
-
-
-def _ledger(registry: Registry) -> Any:
-    entry = registry.contracts["MatchLedger"]
-    return Contract(entry.address, abi=entry.abi)
-
-
-def _view(registry: Registry) -> ChainView:
-    return ChainView(chain.provider.web3, registry)
 
 
 @click.group()
@@ -71,52 +53,51 @@ def rules() -> None:
 
 
 @rules.command("register", cls=ConnectedProviderCommand)
-@ape_cli_context()
 @account_option()
 @registry_option
 @ipfs_option
 @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rule-id", type=int, help="register a new version of this rule instead of a new rule")
-def register(cli_ctx, network, account, registry_file, ipfs_api, spec_file, rule_id):  # type: ignore[no-untyped-def]
-    """Validate a rule spec, put it on IPFS and register its digest (a new rule, or a new version of one)."""
+def register(network, account, registry_file, ipfs_api, spec_file, rule_id):  # type: ignore[no-untyped-def]
+    """Validate a rule spec, put it on IPFS and register its digest (a new rule, or a new version of one).
+    Prints {"rule_id", "version", "cid"} as JSON."""
     try:
         spec = parse_json(spec_file.read_bytes(), f"rule {spec_file}")
-        name = parse_rule(spec).name
+        parse_rule(spec)
     except ImseError as err:
         raise click.ClickException(str(err)) from err
-    ledger = _ledger(_registry(registry_file))
-    data = canonical_bytes(spec)
-    cid = _storage(ipfs_api).add(data)
-    digest = hashlib.sha256(data).digest()
-    if rule_id is None:
-        receipt = ledger.registerRule(name, digest, cid, sender=account)
-    else:
-        receipt = ledger.registerRuleVersion(rule_id, digest, cid, sender=account)
-    event = next(e for e in receipt.events if e.event_name == "RuleRegistered")
-    cli_ctx.logger.success(f"rule {event.ruleId} version {event.version} ({name}): spec {cid}")
-    click.echo(json.dumps({"rule_id": int(event.ruleId), "version": int(event.version), "cid": cid}))
+    sdk = connected_chain(registry_file)
+    signer = signer_for(sdk, account)
+    rule = guarded(lambda: register_rule(sdk, signer, _storage(ipfs_api), spec, rule_id=rule_id))
+    click.echo(f"rule {rule.rule_id} version {rule.version} ({rule.name}): spec {rule.spec_cid}", err=True)
+    echo_json({"rule_id": rule.rule_id, "version": rule.version, "cid": rule.spec_cid})
 
 
 @rules.command("list", cls=ConnectedProviderCommand)
 @registry_option
-def list_rules(network, registry_file):  # type: ignore[no-untyped-def]
+@json_option
+def list_rules(network, registry_file, as_json):  # type: ignore[no-untyped-def]
     """Every registered rule version."""
-    view = _view(_registry(registry_file))
-    events = view.match_ledger.events.RuleRegistered.get_logs(from_block=view.from_block, to_block="latest")
-    rows = [(e["args"]["ruleId"], e["args"]["version"], e["args"]["name"] or "", e["args"]["specCid"]) for e in events]
+    found = guarded(lambda: connected_chain(registry_file).match_ledger.rules())
+    if as_json:
+        echo_json([{"rule_id": r.rule_id, "version": r.version, "name": r.name, "cid": r.spec_cid} for r in found])
+        return
+    rows = [(r.rule_id, r.version, r.name, r.spec_cid) for r in found]
     click.echo(table(("rule", "version", "name", "spec CID"), rows) if rows else "no rules registered yet")
 
 
 @cli.command(cls=ConnectedProviderCommand)
-@ape_cli_context()
 @account_option()
 @registry_option
 @click.argument("customer")
 @click.argument("level", type=click.IntRange(0, 255))
-def importance(cli_ctx, network, account, registry_file, customer, level):  # type: ignore[no-untyped-def]
+def importance(network, account, registry_file, customer, level):  # type: ignore[no-untyped-def]
     """Rate a customer's importance (0 = common, higher = more important; 'Rule 1' ranks by it)."""
-    _ledger(_registry(registry_file)).setCustomerImportance(customer, level, sender=account)
-    cli_ctx.logger.success(f"{customer}: importance {level}")
+    sdk = connected_chain(registry_file)
+    signer = signer_for(sdk, account)
+    build = sdk.match_ledger.build_set_importance
+    send(signer, lambda: build(customer, level, sender=signer.address), f"importance of {customer}")
+    click.echo(f"{customer}: importance {level}")
 
 
 @cli.command(cls=ConnectedProviderCommand)
@@ -133,11 +114,11 @@ def run(network, account, registry_file, ipfs_api, rule_id, rule_version, confir
     key = getattr(account, "private_key", None)
     if not key:
         raise click.ClickException("this account type does not expose its key: use `imse matcher run --key-file`")
-    view = _view(_registry(registry_file))
+    sdk = connected_chain(registry_file)
     store = _storage(ipfs_api)
     guarded(
         lambda: run_matcher(
-            view, store, key, rule_id=rule_id, rule_version=rule_version, state=state, confirmations=confirmations,
+            sdk, store, key, rule_id=rule_id, rule_version=rule_version, state=state, confirmations=confirmations,
             mode=mode,
         )
     )  # fmt: skip
@@ -150,7 +131,7 @@ def run(network, account, registry_file, ipfs_api, rule_id, rule_version, confir
 def verify(network, registry_file, ipfs_api, batch):  # type: ignore[no-untyped-def]
     """Re-run a published batch's input snapshot and confirm every decision (exit 1 when any differs)."""
     try:
-        check = verify_batch(_view(_registry(registry_file)), _storage(ipfs_api), batch)
+        check = verify_batch(connected_chain(registry_file), _storage(ipfs_api), batch)
     except ImseError as err:
         raise click.ClickException(str(err)) from err
     rows = [(d.order_id, *d.on_chain, "same" if d.ok else f"DIFFERS: {d.rerun}") for d in check.decisions]

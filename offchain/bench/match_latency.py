@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from web3 import Web3
@@ -122,32 +120,6 @@ def design_request(
         dueDate=int(time.time()) + 2 * 86400,
         shippingHash=b"\x01" * 32,
     )
-
-
-def bot_command(
-    rpc_url: str, registry_file: Path, ipfs_api: str, rule_id: int, folder: Path, *, confirmations: int | None = None
-) -> list[str]:
-    """The `imse matcher run` command line of a bot whose checkpoint and slicer cache live in `folder`."""
-    command = [
-        str(Path(sys.executable).with_name("imse")),
-        "matcher",
-        "run",
-        "--rpc",
-        rpc_url,
-        "--registry",
-        str(registry_file),
-        "--ipfs-api",
-        ipfs_api,
-        "--rule-id",
-        str(rule_id),
-        "--state",
-        str(folder / "checkpoint.json"),
-        "--cache-dir",
-        str(folder / "slicer"),
-        "--poll",
-        "0.5",
-    ]
-    return command + (["--confirmations", str(confirmations)] if confirmations is not None else [])
 
 
 class BlockClock(threading.Thread):

@@ -9,14 +9,14 @@ import threading
 from pathlib import Path
 
 from offchain.bot.matcher import MatcherBot, registry_rule
-from offchain.bot.view import ChainView
+from offchain.chain.connection import Chain
 from offchain.printing.slicer import Slicer
 from offchain.settings import data_dir
 from offchain.storage.base import Storage
 
 
 def run_matcher(
-    view: ChainView,
+    chain: Chain,
     storage: Storage,
     private_key: str,
     *,
@@ -31,9 +31,10 @@ def run_matcher(
     """Loads the rule (checked against its digest on chain), then runs the bot until SIGTERM / Ctrl-C; logs to
     stderr. The checkpoint defaults to data/matcher/checkpoint.json, the slicer cache to data/slicer/."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    rule = registry_rule(view, storage, rule_id, rule_version)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per IPFS request would drown the bot's own
+    rule = registry_rule(chain, storage, rule_id, rule_version)
     bot = MatcherBot(
-        view,
+        chain,
         storage,
         Slicer((cache_dir or data_dir() / "slicer").resolve()),
         private_key,

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from offchain.bot.view import ChainView
+from offchain.chain.connection import Chain
 from offchain.exceptions import ImseError
 from offchain.matching.snapshot import Snapshot
 from offchain.storage.base import Storage, fetch_verified
@@ -46,26 +46,21 @@ class BatchCheck:
         }
 
 
-def verify_batch(view: ChainView, storage: Storage, batch_id: int) -> BatchCheck:
+def verify_batch(chain: Chain, storage: Storage, batch_id: int) -> BatchCheck:
     """Fetches batch `batch_id`'s input snapshot (checked against the digest on chain), re-runs the engine on it,
     and compares every OrderMatched of the batch with the re-run's decision for that order."""
-    published = view.match_ledger.events.MatchBatchPublished.get_logs(
-        from_block=view.from_block, to_block="latest", argument_filters={"batchId": batch_id}
-    )
-    if not published:
-        raise ImseError(f"no batch {batch_id} on chain")
-    args = published[0]["args"]
+    ledger = chain.match_ledger
+    try:
+        args = ledger.batch(batch_id)
+    except LookupError as err:
+        raise ImseError(str(err)) from err
     if not args["inputCid"]:
         raise ImseError(f"batch {batch_id} is a manual batch: it has no input snapshot to re-run")
     snapshot = Snapshot.from_json(json.loads(fetch_verified(storage, args["inputCid"], bytes(args["inputDigest"]))))
     rerun = {a.order_id: (a.twin_id, a.start, a.end - a.start) for a in snapshot.run().assignments}
-    matched = view.match_ledger.events.OrderMatched.get_logs(
-        from_block=view.from_block, to_block="latest", argument_filters={"batchId": batch_id}
-    )
     decisions = []
     rule = (0, 0)
-    for log in matched:
-        a = log["args"]
+    for _block, a in ledger.matched(batchId=batch_id):
         rule = (int(a["ruleId"]), int(a["ruleVersion"]))
         decisions.append(
             Decision(

@@ -1,4 +1,4 @@
-"""What the matcher reads from the chain (web3.py): pending orders, printer states, rules, and events.
+"""What the matcher reads from the chain, through the SDK's wrappers: pending orders, printer states, twin documents.
 
 Order status is always read from OrderBook itself; events only say which orders to look at. So a duplicate or
 replayed event, a restart or a reorg can never make the bot match an order that is not waiting for a match.
@@ -10,126 +10,86 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from web3 import Web3
-
 from offchain.chain.connection import Chain
-from offchain.chain.registry import Registry
+from offchain.chain.records import OrderRequest
 from offchain.exceptions import ImseError
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.storage.base import Storage, fetch_verified
-from offchain.types import Capability, OrderStatus, TwinKind, TwinStatus
+from offchain.types import OrderStatus, TwinKind
 
 MATCHABLE = (OrderStatus.PLACED, OrderStatus.REWORK)
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrderInfo:
     """What OrderPlaced said about an order that the chain's Order record does not keep."""
 
     design_cid: str
     design_digest: bytes
 
-
-def _info(request: Any) -> OrderInfo:
-    """OrderInfo from a decoded OrderRequest (web3 gives structs as attribute dicts)."""
-    return OrderInfo(str(request["designCid"]), bytes(request["designDigest"]))
+    @classmethod
+    def of(cls, request: OrderRequest) -> OrderInfo:
+        return cls(request.design_cid, request.design_digest)
 
 
 class ChainView:
-    def __init__(self, w3: Web3, registry: Registry) -> None:
-        self.chain = Chain(w3, registry)
-        self.w3 = self.chain.w3
-        self.registry = registry
-        self.from_block = self.chain.from_block
-        self.order_book = self.chain.contract("OrderBook")
-        self.match_ledger = self.chain.contract("MatchLedger")
-        self.twin_registry = self.chain.contract("TwinRegistry")
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
         self._documents: dict[bytes, dict[str, Any]] = {}
 
-    # ------------------------------------------------------------------------------------------ blocks
-
-    def head(self) -> int:
-        return int(self.w3.eth.block_number)
-
-    def block_hash(self, number: int) -> str:
-        return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
-
-    def signer_count(self) -> int:
-        return self.chain.signer_count()
-
-    # ------------------------------------------------------------------------------------------ events
-
-    def order_events(self, start: int, stop: int) -> tuple[dict[int, OrderInfo], set[int]]:
-        """Orders placed in blocks start..stop (with their design), and orders that moved back to Rework."""
-        placed = {
-            int(log["args"]["orderId"]): _info(log["args"]["request"])
-            for log in self.order_book.events.OrderPlaced.get_logs(from_block=start, to_block=stop)
-        }
-        rework = {
-            int(log["args"]["orderId"])
-            for log in self.order_book.events.OrderStatusChanged.get_logs(
-                from_block=start, to_block=stop, argument_filters={"to": int(OrderStatus.REWORK)}
-            )
-        }
-        return placed, rework
+    # ------------------------------------------------------------------------------------------ orders
 
     def placed_info(self, order_ids: set[int]) -> dict[int, OrderInfo]:
-        """OrderPlaced details of specific orders (after a restart, for orders known only by id)."""
+        """OrderPlaced details of specific orders (orders back in Rework, known only by id)."""
         found: dict[int, OrderInfo] = {}
-        for order_id in order_ids:
-            logs = self.order_book.events.OrderPlaced.get_logs(
-                from_block=self.from_block, to_block="latest", argument_filters={"orderId": order_id}
-            )
-            if logs:
-                found[order_id] = _info(logs[0]["args"]["request"])
+        for order_id in sorted(order_ids):
+            placed = self.chain.order_book.placed(orderId=order_id)
+            if placed:
+                found[order_id] = OrderInfo.of(placed[0].request)
         return found
+
+    def status(self, order_id: int) -> OrderStatus:
+        return self.chain.order_book.status(order_id)
+
+    def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder:
+        o = self.chain.order_book.order(order_id)
+        return PendingOrder(
+            order_id=order_id,
+            customer=o.customer,
+            size_u=o.size_u,
+            size_v=o.size_v,
+            size_w=o.size_w,
+            material=o.material,
+            colour=o.colour,
+            accuracy=o.accuracy,
+            quantity=o.quantity,
+            priority=o.priority,
+            due_date=o.due_date,
+            placed_at=o.placed_at,
+            estimated_seconds=estimated_seconds,
+            rework=o.status == OrderStatus.REWORK,
+            importance=self.chain.match_ledger.importance(o.customer),
+        )
 
     def busy_until(self) -> dict[int, int]:
         """Per printer, when the work matched to it and not yet finished ends (planned start + estimate)."""
         ends: dict[int, int] = {}
-        for log in self.match_ledger.events.OrderMatched.get_logs(from_block=self.from_block, to_block="latest"):
-            args = log["args"]
-            status = OrderStatus(self.order_book.functions.statusOf(args["orderId"]).call())
-            if status in (OrderStatus.MATCHED, OrderStatus.PRINTING):
-                end = int(args["plannedStart"]) + int(args["estimatedSeconds"])
-                ends[int(args["twinId"])] = max(ends.get(int(args["twinId"]), 0), end)
+        book = self.chain.order_book
+        for _block, args in self.chain.match_ledger.matched():
+            if book.status(int(args["orderId"])) in (OrderStatus.MATCHED, OrderStatus.PRINTING):
+                twin, end = int(args["twinId"]), int(args["plannedStart"]) + int(args["estimatedSeconds"])
+                ends[twin] = max(ends.get(twin, 0), end)
         return ends
 
-    # ------------------------------------------------------------------------------------------ state
-
-    def status(self, order_id: int) -> OrderStatus:
-        return OrderStatus(self.order_book.functions.statusOf(order_id).call())
-
-    def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder:
-        o = self.order_book.functions.getOrder(order_id).call()
-        (customer, u, v, w, accuracy, quantity, material, colour, priority, status, due, placed, _rework) = o
-        importance = int(self.match_ledger.functions.customerImportance(customer).call())
-        return PendingOrder(
-            order_id=order_id,
-            customer=customer,
-            size_u=u,
-            size_v=v,
-            size_w=w,
-            material=material,
-            colour=colour,
-            accuracy=accuracy,
-            quantity=quantity,
-            priority=priority,
-            due_date=due,
-            placed_at=placed,
-            estimated_seconds=estimated_seconds,
-            rework=OrderStatus(status) == OrderStatus.REWORK,
-            importance=importance,
-        )
+    # ------------------------------------------------------------------------------------------ printers
 
     def printers(self, storage: Storage, now: int, window_hours: float, busy: dict[int, int]) -> list[PrinterState]:
         """Every printer twin with its capability, status and shifts (from its document on IPFS, verified)."""
         states = []
-        for twin_id in range(1, int(self.twin_registry.functions.twinCount().call()) + 1):
-            _owner, _version, status, kind, _updated, cap, digest = self.twin_registry.functions.getTwin(twin_id).call()
-            if TwinKind(kind) != TwinKind.PRINTER:
+        for twin in self.chain.twin_registry.twins():
+            if twin.kind != TwinKind.PRINTER:
                 continue
-            document = self.twin_document(storage, twin_id, bytes(digest))
+            document = self.twin_document(storage, twin.twin_id, twin.spec_digest)
             capacity = document.get("capacity", {}) if document else {}
             shifts = (
                 shift_intervals(
@@ -140,30 +100,24 @@ class ChainView:
             )
             states.append(
                 PrinterState(
-                    twin_id=twin_id,
-                    capability=Capability(*cap),
-                    status=TwinStatus(status),
+                    twin_id=twin.twin_id,
+                    capability=twin.capability,
+                    status=twin.status,
                     shifts=shifts,
-                    busy_until=busy.get(twin_id, 0),
+                    busy_until=busy.get(twin.twin_id, 0),
                     availability=float(capacity.get("availability", 1.0)),
                 )
             )
         return states
 
+    def current_document(self, storage: Storage, twin_id: int) -> dict[str, Any] | None:
+        return self.twin_document(storage, twin_id, self.chain.twin_registry.twin(twin_id).spec_digest)
+
     def twin_document(self, storage: Storage, twin_id: int, digest: bytes) -> dict[str, Any] | None:
-        """The twin's current document (cached by digest), or None when it cannot be fetched and verified."""
+        """The twin's document with `digest` (cached), or None when it cannot be found, fetched and verified."""
         if digest not in self._documents:
-            cid = None
-            for name in ("TwinUpdated", "TwinPublished"):
-                logs = getattr(self.twin_registry.events, name).get_logs(
-                    from_block=self.from_block, to_block="latest", argument_filters={"twinId": twin_id}
-                )
-                for log in logs:
-                    if bytes(log["args"]["specDigest"]) == digest:
-                        cid = log["args"]["specCid"]
-            if cid is None:
-                return None
             try:
+                cid = self.chain.twin_registry.current_cid(twin_id, digest)
                 self._documents[digest] = json.loads(fetch_verified(storage, cid, digest))
             except (ImseError, ValueError):
                 return None

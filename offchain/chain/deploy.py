@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offchain.chain.abi import render_abi
 from offchain.chain.registry import DeployedContract, DeployParams, Registry, new_registry
-from offchain.types import CONTRACT_NAMES
+from offchain.types import CONTRACT_NAMES, CatalogueKind
+
+if TYPE_CHECKING:
+    from offchain.chain.connection import Chain
+    from offchain.chain.contract import UnsignedTx
 
 Progress = Callable[[str], None]
 
@@ -74,21 +78,21 @@ def hand_over_admin(platform: Platform, deployer: Any, admin: str, progress: Pro
         contract.renounceRole(role, deployer.address, sender=deployer)
 
 
-def apply_params(platform: Platform, params: DeployParams, deployer: Any, progress: Progress | None = None) -> None:
-    """Fills the catalogue, grants the servicer and matcher roles, then hands the admin role over if asked."""
-    say = progress or (lambda _message: None)
-    registry, ledger = platform.twin_registry, platform.match_ledger
-    say(f"filling the catalogue ({len(params.materials)} materials, {len(params.colours)} colours)")
-    for kind, code, name in params.catalogue():
-        registry.addCatalogueEntry(kind, code, name, sender=deployer)
-    for account in params.servicers:
-        say(f"granting SERVICER_ROLE to {account}")
-        registry.grantRole(registry.SERVICER_ROLE(), account, sender=deployer)
-    for account in params.matchers:
-        say(f"granting MATCHER_ROLE to {account}")
-        ledger.grantRole(ledger.MATCHER_ROLE(), account, sender=deployer)
-    if params.admin:
-        hand_over_admin(platform, deployer, params.admin, progress=say)
+def param_transactions(chain: Chain, params: DeployParams, sender: str) -> list[tuple[str, UnsignedTx]]:
+    """The transactions that apply `params` to a fresh deployment — catalogue entries, then SERVICER_ROLE and
+    MATCHER_ROLE grants — built (and simulated) through the SDK, as (what, transaction) pairs. They are independent,
+    so they can be sent at once (`Signer.transact_all`). TwinRegistry takes one catalogue entry per call."""
+    registry, ledger = chain.twin_registry, chain.match_ledger
+    steps = [
+        (f"catalogue {CatalogueKind(kind).name.lower()} {code} = {name}",
+         registry.build_add_catalogue_entry(CatalogueKind(kind), code, name, sender=sender))
+        for kind, code, name in params.catalogue()
+    ]  # fmt: skip
+    steps += [(f"SERVICER_ROLE → {a}", registry.build_grant_role("SERVICER_ROLE", a, sender=sender))
+              for a in params.servicers]  # fmt: skip
+    steps += [(f"MATCHER_ROLE → {a}", ledger.build_grant_role("MATCHER_ROLE", a, sender=sender))
+              for a in params.matchers]  # fmt: skip
+    return steps
 
 
 def to_registry(platform: Platform, network: str, chain_id: int, deployer: str, chain: Any) -> Registry:

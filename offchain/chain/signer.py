@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,8 +70,7 @@ class Signer:
     def transact(self, tx: UnsignedTx, *, deadline_seconds: float = 120.0) -> Sent:
         """Signs, sends and waits for `tx`; returns the mined receipt. ContractRevertError when it failed on chain,
         TransactionTimeoutError when it was not mined before the deadline (nothing else is sent for it)."""
-        if tx.sender.lower() != self.address.lower():
-            raise ChainError(f"{tx.describe()} was built for {tx.sender}, not for this signer ({self.address})")
+        self._check_sender(tx)
         nonce = self._take_nonce()
         tip = self.tip_wei
         base = self._base_fee()
@@ -78,15 +78,7 @@ class Signer:
         hashes: list[bytes] = []
         give_up = time.monotonic() + deadline_seconds
         while True:
-            signed = self.account.sign_transaction(
-                {
-                    "from": self.address, "to": tx.to, "data": tx.data, "value": tx.value, "gas": tx.gas,
-                    "nonce": nonce, "chainId": tx.chain_id, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
-                }
-            )  # fmt: skip
-            raw = signed if isinstance(signed, bytes) else signed.raw_transaction
-            tx_hash = self._send_raw(bytes(raw), bytes(signed.hash) if hasattr(signed, "hash") else None)
-            hashes.append(tx_hash)
+            hashes.append(self._sign_and_send(tx, nonce, tip, max_fee))
             bump_at = min(give_up, time.monotonic() + self.stuck_seconds())
             while time.monotonic() < bump_at:
                 receipt = self._any_receipt(hashes)
@@ -100,6 +92,54 @@ class Signer:
                     f" ({len(hashes)} fee level(s) tried; last hash 0x{hashes[-1].hex()})"
                 )
             tip, max_fee = math.ceil(tip * 1.25), math.ceil(max(max_fee, 2 * self._base_fee() + tip) * 1.25)
+
+    def transact_all(
+        self,
+        txs: Sequence[UnsignedTx],
+        *,
+        deadline_seconds: float = 120.0,
+        progress: Callable[[UnsignedTx], None] | None = None,
+    ) -> list[Sent]:
+        """Sends independent transactions at once (consecutive nonces, so they land in the same few blocks instead
+        of one block each), then waits for every receipt; `progress` is called as each one is mined. The first
+        failure (decoded) or TransactionTimeoutError is raised once every receipt is in or the deadline passed."""
+        base = self._base_fee()
+        sent: list[tuple[UnsignedTx, bytes]] = []
+        for tx in txs:
+            self._check_sender(tx)
+            sent.append((tx, self._sign_and_send(tx, self._take_nonce(), self.tip_wei, 2 * base + self.tip_wei)))
+        receipts: dict[int, Any] = {}
+        give_up = time.monotonic() + deadline_seconds
+        while len(receipts) < len(sent) and time.monotonic() < give_up:
+            for index, (tx, tx_hash) in enumerate(sent):
+                if index not in receipts and (receipt := self._any_receipt([tx_hash])) is not None:
+                    receipts[index] = receipt
+                    if progress is not None:
+                        progress(tx)
+            time.sleep(self.poll_seconds)
+        if len(receipts) < len(sent):
+            self._next_nonce = None
+            missing = [sent[i][0].describe() for i in range(len(sent)) if i not in receipts]
+            raise TransactionTimeoutError(
+                f"{len(missing)} of {len(sent)} transactions from {self.address} not mined within "
+                f"{deadline_seconds:.0f} s (first: {missing[0]})"
+            )
+        return [self._outcome(tx, receipts[i]) for i, (tx, _hash) in enumerate(sent)]
+
+    def _check_sender(self, tx: UnsignedTx) -> None:
+        if tx.sender.lower() != self.address.lower():
+            raise ChainError(f"{tx.describe()} was built for {tx.sender}, not for this signer ({self.address})")
+
+    def _sign_and_send(self, tx: UnsignedTx, nonce: int, tip: int, max_fee: int) -> bytes:
+        """Signs `tx` with the given nonce and fees and sends it; its hash."""
+        signed = self.account.sign_transaction(
+            {
+                "from": self.address, "to": tx.to, "data": tx.data, "value": tx.value, "gas": tx.gas,
+                "nonce": nonce, "chainId": tx.chain_id, "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
+            }
+        )  # fmt: skip
+        raw = signed if isinstance(signed, bytes) else signed.raw_transaction
+        return self._send_raw(bytes(raw), bytes(signed.hash) if hasattr(signed, "hash") else None)
 
     def _send_raw(self, raw: bytes, known_hash: bytes | None) -> bytes:
         try:

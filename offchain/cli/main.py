@@ -33,7 +33,7 @@ from offchain import __version__
 from offchain.exceptions import ImseError
 
 if TYPE_CHECKING:
-    from offchain.bot.view import ChainView
+    from offchain.chain.connection import Chain
     from offchain.storage.kubo import KuboStorage
 
 
@@ -152,14 +152,13 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _matcher_env(args: argparse.Namespace) -> tuple[ChainView, KuboStorage]:
-    from offchain.bot.view import ChainView
-    from offchain.chain.connection import web3_at as connect
+def _matcher_env(args: argparse.Namespace) -> tuple[Chain, KuboStorage]:
+    from offchain.chain.connection import connect
     from offchain.chain.registry import load_registry
     from offchain.storage.kubo import KuboStorage
 
-    view = ChainView(connect(args.rpc), load_registry(Path(args.registry)))
-    return view, KuboStorage(args.ipfs_api, timeout=30)
+    chain = connect(args.rpc, load_registry(Path(args.registry)))
+    return chain, KuboStorage(args.ipfs_api, timeout=30)
 
 
 def _matcher_run(args: argparse.Namespace) -> int:
@@ -168,9 +167,9 @@ def _matcher_run(args: argparse.Namespace) -> int:
     key = Path(args.key_file).read_text().strip() if args.key_file else os.environ.get("IMSE_MATCHER_KEY", "")
     if not key:
         raise ImseError("no matcher key: set $IMSE_MATCHER_KEY or pass --key-file (a file holding the hex key)")
-    view, storage = _matcher_env(args)
+    chain, storage = _matcher_env(args)
     run_matcher(
-        view,
+        chain,
         storage,
         key,
         rule_id=args.rule_id,
@@ -187,8 +186,8 @@ def _matcher_run(args: argparse.Namespace) -> int:
 def _matcher_verify(args: argparse.Namespace) -> int:
     from offchain.bot.verify import verify_batch
 
-    view, storage = _matcher_env(args)
-    check = verify_batch(view, storage, args.batch)
+    chain, storage = _matcher_env(args)
+    check = verify_batch(chain, storage, args.batch)
     _print_json(check.to_json())
     return 0 if check.ok else 1
 

@@ -28,7 +28,9 @@ IPFS_BASE_PORT = 31500
 APE = str(Path(sys.executable).with_name("ape"))
 
 
-def ape_run(*args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:
+def ape_run(
+    *args: str, timeout: float = 300, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Runs an ape script of the project the way a deployer does; with `check`, fails the test with its output
     when the script fails."""
     done = subprocess.run(
@@ -38,7 +40,7 @@ def ape_run(*args: str, timeout: float = 300, check: bool = True) -> subprocess.
         text=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, "IMSE_NETWORK_DIR": "/nonexistent/use-dir"},
+        env={**os.environ, "IMSE_NETWORK_DIR": "/nonexistent/use-dir", **(env or {})},
     )
     if check:
         assert done.returncode == 0, f"ape run {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from offchain.bench.match_latency import bot_command, design_request, prepare
+from offchain.bench.match_latency import design_request, prepare
+from offchain.bot.service import bot_command
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
 from offchain.twins.capability import Catalogue
@@ -237,9 +238,9 @@ def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(netwo
 
 
 def test_bot__checkpoint_of_another_chain__refused_with_a_clear_error(network, registry_file, ipfs, setup, tmp_path):
-    from offchain.bot.matcher import Checkpoint
+    from offchain.chain.follower import CheckpointFile, Cursor
 
-    Checkpoint(10**6, "0x" + "ab" * 32, genesis="0x" + "cd" * 32).save(tmp_path / "checkpoint.json")
+    CheckpointFile(tmp_path / "checkpoint.json").save(Cursor("0x" + "cd" * 32, 10**6, "0x" + "ab" * 32), {})
     command = bot_command(
         network.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, setup["rule_id"], tmp_path
     )

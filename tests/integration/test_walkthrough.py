@@ -7,15 +7,12 @@ line on stderr, a non-zero exit, and nothing sent."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from offchain.bench.match_latency import bot_command
 from offchain.chain.connection import Chain
 from offchain.printing.samples import box
 from offchain.twins.schema import example_of
@@ -30,13 +27,16 @@ def cli(network, registry_file, ipfs) -> Any:
     """`ape run <script> …` on the boot node with the test registry (and the swarm's first node for IPFS)."""
     url = network.node("boot").rpc_url
 
-    def run(script: str, *args: str, account: int | None = None, ipfs_api: bool = False, check: bool = True):
+    def run(
+        script: str, *args: str, account: int | None = None, ipfs_api: bool = False, check: bool = True,
+        env: dict[str, str] | None = None,
+    ):  # fmt: skip
         options = ["--network", f"ethereum:imse:{url}", "--registry", str(registry_file)]
         if ipfs_api:
             options += ["--ipfs-api", ipfs.nodes[0].api_url]
         if account is not None:
             options += ["--account", f"TEST::{account}"]
-        return ape_run(script, *args, *options, check=check, timeout=300)
+        return ape_run(script, *args, *options, check=check, timeout=300, env=env)
 
     return run
 
@@ -48,7 +48,7 @@ def sdk(network, registry) -> Chain:
 
 @pytest.fixture(scope="module")
 def story(cli, sdk, network, registry_file, ipfs, tmp_path_factory):
-    """Twin, rule, the bot (a subprocess), and a cart of two orders; yields what the steps need."""
+    """Twin, rule, the bot (a background service, as `make up` starts it), and a cart of two orders."""
     folder = tmp_path_factory.mktemp("walkthrough")
     printer = folder / "printer.json"
     printer.write_text(json.dumps(example_of("printer")))
@@ -56,10 +56,10 @@ def story(cli, sdk, network, registry_file, ipfs, tmp_path_factory):
     rule = cli("matcher", "rules", "register", "offchain/matching/rules/rule1-importance.json", account=MATCHER,
                ipfs_api=True)  # fmt: skip
     rule_id = json.loads(rule.stdout)["rule_id"]
-    command = bot_command(network.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, rule_id, folder)
-    env = {**os.environ, "IMSE_MATCHER_KEY": dev_account(MATCHER).key.hex()}
-    with (folder / "bot.log").open("ab") as out:
-        bot = subprocess.Popen([*command, "--confirmations", "1"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    env = {"IMSE_DATA_DIR": str(folder)}  # the service's pid file, log and checkpoint: data/matcher/ → here
+    rpc = network.node("matcher").rpc_url
+    bot_up = ["bot", "up", "--rule-id", str(rule_id), "--confirmations", "1", "--rpc", rpc]
+    cli(*bot_up, account=MATCHER, ipfs_api=True, env=env)
     (folder / "part.stl").write_bytes(box(20, 15, 8))
     cart = [
         {"stl": "part.stl", "material": "PLA", "colour": "white", "quantity": 1, "priority": 20, "due_days": 3},
@@ -67,10 +67,9 @@ def story(cli, sdk, network, registry_file, ipfs, tmp_path_factory):
     ]
     (folder / "cart.json").write_text(json.dumps({"ship_to": "Jane Doe, 1 Main St", "items": cart}))
     try:
-        yield {"folder": folder, "bot": bot, "log": folder / "bot.log"}
+        yield {"folder": folder, "log": folder / "matcher" / "bot.log", "bot_env": env}
     finally:
-        bot.terminate()
-        bot.wait(timeout=30)
+        ape_run("bot", "down", env=env)
 
 
 def wait_for(condition, what: str, log: Path, timeout: float = 120.0) -> Any:
@@ -87,7 +86,7 @@ def owner_index(sdk: Chain, twin_id: int) -> int:
     return next(i for i in range(10) if dev_account(i).address == owner)
 
 
-def test_walkthrough__cart_to_printed_with_a_fault_and_rework(cli, sdk, story):
+def test_walkthrough__cart_to_printed_with_a_fault_and_rework(cli, sdk, story, network):
     placed = cli("orders", "cart", str(story["folder"] / "cart.json"), "--json", account=CUSTOMER, ipfs_api=True)
     first, second = (row["order"] for row in json.loads(placed.stdout)["orders"])
     shipping = json.loads(Path(json.loads(placed.stdout)["shipping_file"]).read_text())
@@ -98,6 +97,10 @@ def test_walkthrough__cart_to_printed_with_a_fault_and_rework(cli, sdk, story):
         return all(sdk.order_book.status(i) == OrderStatus.MATCHED for i in (first, second))
 
     wait_for(both_matched, "the bot to match both orders", story["log"])
+    status = json.loads(ape_run("bot", "status", "--json", env=story["bot_env"]).stdout)
+    assert status["running"]
+    assert status["rpc"] == network.node("matcher").rpc_url
+    assert status["checkpoint_block"] >= sdk.order_book.placed_order(second).block
     twin = sdk.match_ledger.match(first).twin_id
     owner, operator = owner_index(sdk, twin), dev_account(OPERATOR).address
     listed = json.loads(cli("tasks", "list", "--json").stdout)
@@ -117,7 +120,6 @@ def test_walkthrough__cart_to_printed_with_a_fault_and_rework(cli, sdk, story):
     cli("tasks", "operator", str(twin), operator, account=owner)
     cli("tasks", "assign", str(first), operator, account=owner)
     cli("tasks", "start", str(first), account=OPERATOR)
-    time.sleep(1.1)  # a block later, so the recorded duration is positive
     cli("tasks", "finish", str(first), account=OPERATOR)
 
     shown = json.loads(cli("orders", "show", str(first), "--json").stdout)

@@ -1,0 +1,41 @@
+"""The matcher's publisher: match batches signed and sent through the one Signer, never while an earlier
+transaction of ours may still land."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from offchain.chain.records import MatchInput
+from offchain.chain.signer import Signer
+from offchain.exceptions import ChainError
+from offchain.types import MAX_BATCH_SIZE
+
+log = logging.getLogger("imse.matcher")
+
+
+class Publisher:
+    def __init__(self, signer: Signer) -> None:
+        self.signer = signer
+        self.ledger = signer.chain.match_ledger
+
+    def publish(self, input_digest: bytes, input_cid: str, inputs: Sequence[MatchInput]) -> list[str]:
+        """Batches of ≤ MAX_BATCH_SIZE matches citing the input snapshot; the hashes of the mined transactions."""
+        hashes = []
+        for first in range(0, len(inputs), MAX_BATCH_SIZE):
+            batch = inputs[first : first + MAX_BATCH_SIZE]
+            tx = self.ledger.build_publish(input_digest, input_cid, batch, sender=self.signer.address)
+            sent = self.signer.transact(tx, deadline_seconds=6 * self.signer.stuck_seconds())
+            log.info("published %d match(es): %s, block %d", len(batch), sent.tx_hash, sent.block)
+            hashes.append(sent.tx_hash)
+        return hashes
+
+    def wait_for_in_flight(self, poll_seconds: float = 0.5) -> None:
+        """Waits (bounded) until no transaction of ours is pending — one sent before a crash may still land, and
+        planning before it did could match its orders again (the chain would refuse, but gas would be lost)."""
+        deadline = time.monotonic() + self.signer.stuck_seconds()
+        while self.signer.pending_count() > 0:
+            if time.monotonic() > deadline:
+                raise ChainError("a transaction of ours is still pending; waiting for it before planning again")
+            time.sleep(poll_seconds)
