@@ -216,12 +216,11 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
 
     from offchain.bench import match_latency as bench
     from offchain.bot.service import bot_command
-    from offchain.chain.connection import web3_at
-    from offchain.chain.registry import load_params
+    from offchain.chain.connection import connect
+    from offchain.chain.signer import Signer
     from offchain.network import swarm
     from offchain.printing.samples import box
     from offchain.storage.kubo import KuboStorage
-    from offchain.twins.capability import Catalogue
 
     log = cli_ctx.logger.info
     accounts = {i: _account(i) for i in (1, 3, 5)}
@@ -231,16 +230,13 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
     try:
         swarm.start_swarm(ipfs, progress=log)
         registry = load_registry(registry_file)
-        params = load_params(PROJECT_ROOT / "deployments" / "params" / "imse.yaml")
-        catalogue = Catalogue(params.materials, params.colours)
+        printer_node = connect(config.node("printer").rpc_url, registry)
         with KuboStorage(ipfs.nodes[0].api_url) as store:
             setup = bench.prepare(
-                web3_at(config.node("printer").rpc_url),
-                registry,
+                printer_node,
                 store,
-                catalogue,
-                accounts[1],
-                accounts[3],
+                Signer(printer_node, accounts[1]),
+                Signer(printer_node, accounts[3]),
                 designs=[(box(s, s, s / 2), s * 1000) for s in (12, 16, 20)],
             )
         signers = sum(node.genesis_signer for node in config.nodes)

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import Contract
 from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
 from offchain.canonical import parse_json
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.twin_history import verify_history
 from offchain.chain.twin_service import TwinService
-from offchain.cli.script_options import connected_registry, ipfs_option, registry_option, storage
+from offchain.cli.ape_platform import connected_chain, guarded, signer_for
+from offchain.cli.script_options import ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
 from offchain.settings import data_dir
 from offchain.text import table
@@ -59,15 +59,11 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def _service(registry_file: Path | None, ipfs_api: str | None) -> TwinService:
-    entry = connected_registry(registry_file).contracts["TwinRegistry"]
-    return TwinService(Contract(entry.address, abi=entry.abi), storage(ipfs_api), from_block=entry.block)
+    return TwinService(connected_chain(registry_file), storage(ipfs_api))
 
 
 def _run(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except ImseError as err:
-        raise _fail(err) from err
+    return guarded(action)
 
 
 def _drafts() -> DraftStore:
@@ -173,7 +169,8 @@ def publish(cli_ctx, network, account, registry_file, ipfs_api, source, draft_id
         raise click.UsageError("give a FILE.json or --draft ID (one of them)")
     document = _read_json(source, "document") if source else _run(lambda: _drafts().get(draft_id)).document
     service = _service(registry_file, ipfs_api)
-    written = _run(lambda: service.publish(document, sender=account))
+    signer = signer_for(service.chain, account)
+    written = _run(lambda: service.publish(document, signer=signer))
     if draft_id is not None:
         _drafts().mark_published(draft_id, written.twin_id)
     cli_ctx.logger.success(
@@ -194,7 +191,8 @@ def patch(cli_ctx, network, account, registry_file, ipfs_api, twin_id, patch_fil
     """Apply a JSON Patch to a published twin and record the result as its next version."""
     operations = _read_json(patch_file, "patch")
     service = _service(registry_file, ipfs_api)
-    written = _run(lambda: service.update(twin_id, operations, sender=account, expected_version=expected_version))
+    signer = signer_for(service.chain, account)
+    written = _run(lambda: service.update(twin_id, operations, signer=signer, expected_version=expected_version))
     cli_ctx.logger.success(
         f"twin {twin_id} is at version {written.version}: document {written.spec_cid}, patch {written.patch_cid}, "
         f"block {written.block}"
@@ -212,7 +210,8 @@ def patch(cli_ctx, network, account, registry_file, ipfs_api, twin_id, patch_fil
 def status(cli_ctx, network, account, registry_file, twin_id, new_status):  # type: ignore[no-untyped-def]
     """Set a twin's operating status (owner or operator)."""
     service = _service(registry_file, "http://unused")
-    previous = _run(lambda: service.set_status(twin_id, TwinStatus[new_status.upper()], sender=account))
+    signer = signer_for(service.chain, account)
+    previous = _run(lambda: service.set_status(twin_id, TwinStatus[new_status.upper()], signer=signer))
     cli_ctx.logger.success(f"twin {twin_id}: {previous.name.lower()} → {new_status}")
 
 

@@ -6,9 +6,14 @@ the chain around every test, so each test starts from that state.
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from offchain.chain.deploy import deploy_platform
+import pytest
+from eth_account import Account
+
+from offchain.chain.connection import Chain, attach
+from offchain.chain.deploy import deploy_platform, to_registry
+from offchain.chain.signer import Signer
 from offchain.types import CatalogueKind
 from tests.contracts.values import COLOURS, MATERIALS
 
@@ -90,3 +95,23 @@ def match_ledger(platform):
 @pytest.fixture(scope="session")
 def execution_log(platform):
     return platform.execution_log
+
+
+# ---------------------------------------------------------------------------------------------- the SDK
+
+
+@pytest.fixture(scope="session")
+def sdk(platform, admin, chain) -> Chain:
+    """The deployed platform through the SDK, on the web3 of ape's test provider."""
+    registry = to_registry(platform, "local", chain.chain_id, admin.address, chain)
+    return attach(chain.provider.web3, registry)
+
+
+@pytest.fixture(scope="session")
+def signer_of(sdk) -> Any:
+    """A Signer for an ape test account (its key)."""
+
+    def make(account: Any) -> Signer:
+        return Signer(sdk, Account.from_key(account.private_key), stuck_seconds=30, poll_seconds=0.01)
+
+    return make

@@ -16,45 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from web3 import Web3
-
-from offchain.canonical import canonical_bytes, digest
-from offchain.chain.connection import web3_at as connect
+from offchain.chain.connection import Chain, connect, web3_at
+from offchain.chain.records import OrderRequest
 from offchain.chain.registry import Registry
-from offchain.chain.requests import order_request
+from offchain.chain.rules import register_rule
+from offchain.chain.signer import Signer
+from offchain.chain.twin_service import TwinService
 from offchain.matching.rules import shipped_rule
 from offchain.storage.base import Storage
 from offchain.text import table
-from offchain.twins.capability import Catalogue, capability_of
 from offchain.twins.schema import example_of
 
 ALL_DAY = {"shifts": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "00:00"}]}
 PAPER_MATCHER_LATENCY_S = 6.80  # the paper's matcher explorer: publishing a (hand-made) match, not matching itself
-
-
-def contract(w3: Web3, registry: Registry, name: str) -> Any:
-    entry = registry.contracts[name]
-    return w3.eth.contract(address=Web3.to_checksum_address(entry.address), abi=entry.abi)
-
-
-def transact(w3: Web3, account: Any, call: Any, gas: int = 600_000) -> Any:
-    """Signs, sends and waits for a contract call; returns the receipt (fails on revert)."""
-    tx = call.build_transaction(
-        {
-            "from": account.address,
-            "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-            "gas": gas,
-            "maxFeePerGas": 10 * 10**9,
-            "maxPriorityFeePerGas": 10**9,
-            "chainId": w3.eth.chain_id,
-        }
-    )
-    receipt = w3.eth.wait_for_transaction_receipt(
-        w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction), timeout=180, poll_latency=0.2
-    )
-    if receipt["status"] != 1:
-        raise RuntimeError(f"transaction {receipt['transactionHash'].hex()} reverted")
-    return receipt
 
 
 @dataclass(frozen=True)
@@ -65,19 +39,17 @@ class MatchingSetup:
 
 
 def prepare(
-    w3: Web3,
-    registry: Registry,
+    chain: Chain,
     storage: Storage,
-    catalogue: Catalogue,
-    servicer: Any,
-    matcher: Any,
+    servicer: Signer,
+    matcher: Signer,
     *,
     printers: int = 3,
     designs: list[tuple[bytes, int]],
 ) -> MatchingSetup:
     """Printer twins that work all day every day (documents on IPFS), 'Rule 1' registered, and the designs
     (STL bytes, size in µm) on IPFS."""
-    twins, ledger = contract(w3, registry, "TwinRegistry"), contract(w3, registry, "MatchLedger")
+    twins = TwinService(chain, storage)
     twin_ids = []
     for index in range(printers):
         document = example_of("printer") | {
@@ -85,41 +57,21 @@ def prepare(
             "capacity": ALL_DAY,
             "materials": ["PLA", "PETG"],
         }
-        cid = storage.add(canonical_bytes(document))
-        receipt = transact(
-            w3,
-            servicer,
-            twins.functions.publishTwin(0, capability_of(document, catalogue).as_tuple(), digest(document), cid),
-        )
-        twin_ids.append(int(twins.events.TwinPublished().process_receipt(receipt)[0]["args"]["twinId"]))
-    spec = canonical_bytes(shipped_rule("rule1-importance"))
-    receipt = transact(
-        w3, matcher, ledger.functions.registerRule("Rule 1", hashlib.sha256(spec).digest(), storage.add(spec))
-    )
-    rule_id = int(ledger.events.RuleRegistered().process_receipt(receipt)[0]["args"]["ruleId"])
+        twin_ids.append(twins.publish(document, signer=servicer).twin_id)
+    rule = register_rule(chain, matcher, storage, shipped_rule("rule1-importance"))
     stored = [(storage.add(stl), hashlib.sha256(stl).digest(), size) for stl, size in designs]
-    return MatchingSetup(rule_id, stored, twin_ids)
+    return MatchingSetup(rule.rule_id, stored, twin_ids)
 
 
 def design_request(
     design: tuple[str, bytes, int], *, priority: int = 50, material: int = 0, colour: int = 0
-) -> tuple[Any, ...]:
+) -> OrderRequest:
     """An OrderRequest for a stored design (a box of its size, half as high), due in two days."""
     cid, design_digest, size_um = design
-    return order_request(
-        designDigest=design_digest,
-        designCid=cid,
-        sizeU=size_um,
-        sizeV=size_um,
-        sizeW=size_um // 2,
-        material=material,
-        colour=colour,
-        accuracy=200,
-        quantity=1,
-        priority=priority,
-        dueDate=int(time.time()) + 2 * 86400,
-        shippingHash=b"\x01" * 32,
-    )
+    return OrderRequest(
+        design_digest, cid, size_um, size_um, size_um // 2, material, colour, 200, 1, priority,
+        int(time.time()) + 2 * 86400, b"\x01" * 32,
+    )  # fmt: skip
 
 
 class BlockClock(threading.Thread):
@@ -127,7 +79,7 @@ class BlockClock(threading.Thread):
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
-        self.w3 = connect(url)
+        self.w3 = web3_at(url)
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
 
@@ -162,33 +114,34 @@ def measure(
     customer_url: str,
     registry: Registry,
     customer: Any,
-    requests: list[tuple[Any, ...]],
+    requests: list[OrderRequest],
     *,
     interval: float,
     timeout: float,
     progress: Callable[[str], None],
 ) -> list[LatencySample]:
     """Places `requests` one every `interval` seconds and waits until each is matched (or `timeout`)."""
-    w3 = connect(customer_url)
-    book, ledger = contract(w3, registry, "OrderBook"), contract(w3, registry, "MatchLedger")
+    chain = connect(customer_url, registry)
+    signer = Signer(chain, customer)
+    book = chain.order_book
     clock = BlockClock(customer_url)
     clock.start()
     placed: dict[int, tuple[float, int]] = {}
     try:
         for index, request in enumerate(requests):
             submitted = time.time()
-            receipt = transact(w3, customer, book.functions.placeOrder(request))
-            order_id = int(book.events.OrderPlaced().process_receipt(receipt)[0]["args"]["orderId"])
-            placed[order_id] = (submitted, int(receipt["blockNumber"]))
+            sent = signer.transact(book.build_place(request, sender=signer.address))
+            (order_id,) = book.placed_ids(sent.receipt)
+            placed[order_id] = (submitted, sent.block)
             progress(f"order {order_id} placed ({index + 1}/{len(requests)})")
             time.sleep(max(0.0, interval - (time.time() - submitted)))
         deadline = time.monotonic() + timeout
         matched: dict[int, int] = {}
         while len(matched) < len(placed) and time.monotonic() < deadline:
             first = min(b for _, b in placed.values())
-            for event in ledger.events.OrderMatched.get_logs(from_block=first, to_block="latest"):
-                if int(event["args"]["orderId"]) in placed:
-                    matched[int(event["args"]["orderId"])] = int(event["blockNumber"])
+            for block, args in chain.match_ledger.matched(from_block=first):
+                if int(args["orderId"]) in placed:
+                    matched[int(args["orderId"])] = block
             time.sleep(1)
         last = max(matched.values(), default=0)
         settle = time.monotonic() + 10

@@ -1,13 +1,11 @@
-"""Building OrderBook.OrderRequest tuples (the ABI order of the struct's fields) from named values."""
+"""Raw OrderBook.OrderRequest tuples (the ABI order of the struct's fields) from named values, for contract tests,
+gas figures and benchmarks that call the contracts directly. Everything else uses `records.OrderRequest`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ORDER_FIELDS: tuple[str, ...] = (
-    "designDigest", "designCid", "sizeU", "sizeV", "sizeW", "material", "colour", "accuracy", "quantity",
-    "priority", "dueDate", "shippingHash",
-)  # fmt: skip
+from offchain.chain.records import ORDER_REQUEST_FIELDS as ORDER_FIELDS
 
 SAMPLE_ORDER: dict[str, Any] = {
     "designDigest": b"\x22" * 32,

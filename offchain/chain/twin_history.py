@@ -83,25 +83,26 @@ class History:
 
 def verify_history(service: TwinService, twin_id: int) -> History:
     """Rebuilds and checks every revision of twin `twin_id`."""
-    logs = [(log, "TwinPublished") for log in service.logs("TwinPublished", twinId=twin_id)]
-    logs += [(log, "TwinUpdated") for log in service.logs("TwinUpdated", twinId=twin_id)]
+    logs = [(log, "TwinPublished") for log in service.registry.logs("TwinPublished", twinId=twin_id)]
+    logs += [(log, "TwinUpdated") for log in service.registry.logs("TwinUpdated", twinId=twin_id)]
     if not logs:
         raise TwinNotFoundError(twin_id)
-    logs.sort(key=lambda item: (int(item[0].block_number), int(item[0].log_index)))
+    logs.sort(key=lambda item: (int(item[0]["blockNumber"]), int(item[0]["logIndex"])))
     history = History(twin_id, [])
     if logs[0][1] != "TwinPublished" or sum(name == "TwinPublished" for _, name in logs) != 1:
         history.problems.append("the chain does not show exactly one TwinPublished before every TwinUpdated")
     previous: dict[str, Any] | None = None
     for index, (log, name) in enumerate(logs):
+        args = log["args"]
         revision = Revision(
-            version=1 if name == "TwinPublished" else int(log.version),
-            block=int(log.block_number),
-            timestamp=_timestamp(log),
-            tx_hash=str(log.transaction_hash),
-            spec_cid=str(log.specCid),
-            patch_cid=str(log.patchCid) if name == "TwinUpdated" else None,
-            digest=bytes(log.specDigest),
-            capability=capability_from(log.capability),
+            version=1 if name == "TwinPublished" else int(args["version"]),
+            block=int(log["blockNumber"]),
+            timestamp=_timestamp(service, int(log["blockNumber"])),
+            tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+            spec_cid=str(args["specCid"]),
+            patch_cid=str(args["patchCid"]) if name == "TwinUpdated" else None,
+            digest=bytes(args["specDigest"]),
+            capability=capability_from(args["capability"]),
         )
         if revision.version != index + 1:
             revision.problems.append(f"expected version {index + 1} here, the event says {revision.version}")
@@ -181,8 +182,8 @@ def _check_capability(service: TwinService, revision: Revision, document: dict[s
         revision.problems.append(f"capability on chain {revision.capability} differs from the document's {derived}")
 
 
-def _timestamp(log: Any) -> int | None:
+def _timestamp(service: TwinService, block: int) -> int | None:
     try:
-        return int(log.timestamp)
-    except Exception:  # a provider without block timestamps: the table shows "-"
+        return service.chain.timestamp(block)
+    except Exception:  # a node that cannot serve the block right now: the table shows "-"
         return None

@@ -18,18 +18,15 @@ import pytest
 
 from offchain.bench.match_latency import design_request, prepare
 from offchain.bot.service import bot_command
+from offchain.chain.connection import Chain
+from offchain.chain.signer import Signer
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
-from offchain.twins.capability import Catalogue
 from offchain.types import OrderStatus, TwinStatus
 from tests.integration.conftest import contract, dev_account, send, web3_for
 
 IMSE = str(Path(sys.executable).with_name("imse"))
 SERVICER, MATCHER, CUSTOMERS = 1, 3, (5, 6, 7)
-CATALOGUE = Catalogue(
-    {0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon", 5: "Resin"},
-    {0: "white", 1: "black", 2: "grey", 3: "red", 4: "blue", 5: "green", 6: "yellow", 7: "natural"},
-)
 IMPOSSIBLE = 5  # orders for a material no printer has
 
 
@@ -43,14 +40,13 @@ def wait(w3, tx_hash):
 def setup(network, registry, ipfs):
     """Three printer twins (all day, every day), 'Rule 1' registered, three designs on IPFS."""
     w3 = web3_for(network, "matcher")
+    sdk = Chain(w3, registry)
     with KuboStorage(ipfs.nodes[0].api_url) as store:
         prepared = prepare(
-            w3,
-            registry,
+            sdk,
             store,
-            CATALOGUE,
-            dev_account(SERVICER),
-            dev_account(MATCHER),
+            Signer(sdk, dev_account(SERVICER)),
+            Signer(sdk, dev_account(MATCHER)),
             designs=[(box(s, s, s / 2), s * 1000) for s in (12, 16, 20)],
         )
     return {"w3": w3, "rule_id": prepared.rule_id, "designs": prepared.designs, "twins": prepared.twin_ids}
@@ -66,6 +62,7 @@ def place(setup, registry, count: int, *, material: int = 0, seed: int = 0) -> l
     for i in range(count):
         design = rng.choice(setup["designs"])
         request = design_request(design, priority=rng.randint(0, 100), material=material, colour=rng.choice([0, 1]))
+        request = request.as_tuple()
         per_customer[CUSTOMERS[i % len(CUSTOMERS)]].append(request)
     for customer, requests in per_customer.items():
         for first in range(0, len(requests), 50):

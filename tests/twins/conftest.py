@@ -16,9 +16,14 @@ def storage() -> MemoryStorage:
     return MemoryStorage()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_first(sdk, signer_of, admin, servicer, other_servicer, operator, stranger) -> None:
+    """Session-scoped fixtures set up before any test's own (see tests/chain/conftest.py)."""
+
+
 @pytest.fixture
-def service(twin_registry, storage) -> TwinService:
-    return TwinService(twin_registry, storage)
+def service(sdk, storage) -> TwinService:
+    return TwinService(sdk, storage)
 
 
 @pytest.fixture

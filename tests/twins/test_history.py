@@ -16,10 +16,10 @@ PATCHES = [
 
 
 @pytest.fixture
-def twin(service, servicer, printer_doc):
+def twin(service, servicer, printer_doc, signer_of):
     """A twin with four versions; returns (twin id, [what each update wrote])."""
-    twin_id = service.publish(printer_doc, sender=servicer).twin_id
-    return twin_id, [service.update(twin_id, patch, sender=servicer) for patch in PATCHES]
+    twin_id = service.publish(printer_doc, signer=signer_of(servicer)).twin_id
+    return twin_id, [service.update(twin_id, patch, signer=signer_of(servicer)) for patch in PATCHES]
 
 
 def test_verify__four_versions__all_ok(service, twin, printer_doc):
