@@ -5,6 +5,7 @@ import {IExecutionLog} from "./interfaces/IExecutionLog.sol";
 import {IMatchLedger} from "./interfaces/IMatchLedger.sol";
 import {IOrderBook} from "./interfaces/IOrderBook.sol";
 import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
+import {MatchConstraints} from "./libraries/MatchConstraints.sol";
 
 /// @title ExecutionLog
 /// @notice The shop floor's record of printing. See IExecutionLog.
@@ -37,8 +38,17 @@ contract ExecutionLog is IExecutionLog {
 
     /// @inheritdoc IExecutionLog
     function startTask(uint256 orderId) external {
-        _requireStatus(orderId, IOrderBook.OrderStatus.Matched);
-        uint64 twinId = _authorise(orderId);
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        if (order.status != IOrderBook.OrderStatus.Matched) {
+            revert ExecutionLogInvalidOrderStatus(orderId, order.status);
+        }
+        (uint64 twinId, ITwinRegistry.Twin memory twin) = _authorised(orderId);
+        // The match must still be true: the twin may have been taken out of service or changed since.
+        if (twin.status != ITwinRegistry.TwinStatus.Available && twin.status != ITwinRegistry.TwinStatus.Busy) {
+            revert ExecutionLogTwinNotPrintable(twinId, twin.status);
+        }
+        MatchConstraints.Constraint failed = MatchConstraints.check(MatchConstraints.partOf(order), twin.capability);
+        if (failed != MatchConstraints.Constraint.None) revert ExecutionLogConstraintViolated(orderId, twinId, failed);
         uint40 nowTime = uint40(block.timestamp);
         _tasks[orderId].startedAt = nowTime;
         _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Printing);
@@ -48,7 +58,7 @@ contract ExecutionLog is IExecutionLog {
     /// @inheritdoc IExecutionLog
     function finishTask(uint256 orderId) external {
         _requireStatus(orderId, IOrderBook.OrderStatus.Printing);
-        uint64 twinId = _authorise(orderId);
+        uint64 twinId = _authoriseLive(orderId);
         Task storage task = _tasks[orderId];
         uint40 nowTime = uint40(block.timestamp);
         task.finishedAt = nowTime;
@@ -60,9 +70,10 @@ contract ExecutionLog is IExecutionLog {
     function reportFault(uint256 orderId, uint16 reasonCode) external {
         _requireStatus(orderId, IOrderBook.OrderStatus.Printing);
         if (reasonCode == 0) revert ExecutionLogInvalidReason();
-        uint64 twinId = _authorise(orderId);
-        // The next match gets a fresh task; this attempt lives on in the events.
+        (uint64 twinId,) = _authorised(orderId);
+        // The next match gets a fresh task and a fresh match; this attempt lives on in the events.
         delete _tasks[orderId];
+        _matchLedger.clearMatch(orderId);
         _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Rework);
         emit FaultReported(orderId, twinId, msg.sender, reasonCode, _orderBook.getOrder(orderId).reworkCount);
     }
@@ -74,11 +85,21 @@ contract ExecutionLog is IExecutionLog {
             revert ExecutionLogInvalidOrderStatus(orderId, status);
         }
         if (merkleRoot == bytes32(0) || bytes(cid).length == 0 || count == 0) revert ExecutionLogInvalidAnchor();
-        uint64 twinId = _authorise(orderId);
+        uint64 twinId = _authoriseLive(orderId);
         Task storage task = _tasks[orderId];
         uint16 index = task.anchors;
         task.anchors = index + 1;
         emit TelemetryAnchored(orderId, twinId, index, merkleRoot, cid, count);
+    }
+
+    /// @inheritdoc IExecutionLog
+    function clearAssignment(uint256 orderId) external {
+        if (msg.sender != address(_matchLedger)) revert ExecutionLogNotMatchLedger(msg.sender);
+        Task storage task = _tasks[orderId];
+        if (task.operator != address(0)) {
+            task.operator = address(0);
+            emit OperatorAssigned(orderId, 0, address(0));
+        }
     }
 
     /// @inheritdoc IExecutionLog
@@ -94,14 +115,22 @@ contract ExecutionLog is IExecutionLog {
     }
 
     /// @dev The caller may run the order's task: the twin's owner, the assigned operator, or — while no operator
-    /// is assigned — any operator of the twin. Returns the matched twin.
-    function _authorise(uint256 orderId) private view returns (uint64 twinId) {
+    /// is assigned — any operator of the twin. Returns the matched twin's id and record.
+    function _authorised(uint256 orderId) private view returns (uint64 twinId, ITwinRegistry.Twin memory twin) {
         twinId = _matchLedger.getMatch(orderId).twinId;
-        if (msg.sender == _twinRegistry.getTwin(twinId).owner) return twinId;
+        twin = _twinRegistry.getTwin(twinId);
+        if (msg.sender == twin.owner) return (twinId, twin);
         address assigned = _tasks[orderId].operator;
         // An operator revoked in TwinRegistry loses the task too.
         if ((assigned != address(0) && assigned != msg.sender) || !_twinRegistry.isOperator(twinId, msg.sender)) {
             revert ExecutionLogNotTaskOperator(orderId, msg.sender);
         }
+    }
+
+    /// @dev As `_authorised`, on a twin that is not retired (nothing but a fault is recorded on a retired twin).
+    function _authoriseLive(uint256 orderId) private view returns (uint64 twinId) {
+        ITwinRegistry.Twin memory twin;
+        (twinId, twin) = _authorised(orderId);
+        if (twin.status == ITwinRegistry.TwinStatus.Retired) revert ExecutionLogTwinNotPrintable(twinId, twin.status);
     }
 }

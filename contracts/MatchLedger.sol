@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IExecutionLog} from "./interfaces/IExecutionLog.sol";
 import {IMatchLedger} from "./interfaces/IMatchLedger.sol";
 import {IOrderBook} from "./interfaces/IOrderBook.sol";
 import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
@@ -9,15 +10,20 @@ import {MatchConstraints} from "./libraries/MatchConstraints.sol";
 
 /// @title MatchLedger
 /// @notice Versioned matching rules, customer importance and on-chain-checked matches. See IMatchLedger.
-/// @dev Needs OrderBook's MATCH_WRITER_ROLE (granted at deploy).
+/// @dev Needs OrderBook's MATCH_WRITER_ROLE (granted at deploy) and the ExecutionLog wired in (`setExecutionLog`).
 contract MatchLedger is IMatchLedger, AccessControl {
     /// @inheritdoc IMatchLedger
     bytes32 public constant MATCHER_ROLE = keccak256("MATCHER_ROLE");
     /// @inheritdoc IMatchLedger
     uint256 public constant MAX_BATCH_SIZE = 100;
+    /// @inheritdoc IMatchLedger
+    uint32 public constant MAX_ESTIMATED_SECONDS = 30 days;
+    /// @inheritdoc IMatchLedger
+    uint40 public constant START_TOLERANCE = 1 hours;
 
     IOrderBook private immutable _orderBook;
     ITwinRegistry private immutable _twinRegistry;
+    IExecutionLog private _executionLog;
 
     /// @dev Ids the next rule and batch get; start at 1 and are never zero (see OrderBook._nextOrderId).
     uint32 private _nextRuleId = 1;
@@ -102,11 +108,24 @@ contract MatchLedger is IMatchLedger, AccessControl {
         bool automatic = false;
         for (uint256 i; i < count; ++i) {
             MatchInput calldata m = matches[i];
-            automatic = automatic || m.ruleId != 0;
+            // Malformed input reverts the call: nothing in it depends on what others did since planning.
             _checkRule(m.ruleId, m.ruleVersion);
-            _checkMatch(m.orderId, m.twinId);
+            if (m.ruleId != 0) {
+                automatic = true;
+                if (bytes(m.gcodeCid).length == 0) revert MatchLedgerMissingGcode(m.orderId);
+            }
+            if (
+                m.estimatedSeconds == 0 || m.estimatedSeconds > MAX_ESTIMATED_SECONDS
+                    || uint256(m.plannedStart) + START_TOLERANCE < block.timestamp
+            ) revert MatchLedgerInvalidPlan(m.orderId, m.plannedStart, m.estimatedSeconds);
+            // State the others may have changed since planning skips just this item.
+            (SkipReason reason, uint8 detail, bool ok) = _matchable(m.orderId, m.twinId);
+            if (!ok) {
+                emit MatchSkipped(batchId, m.orderId, m.twinId, reason, detail);
+                continue;
+            }
             // Invariant: an order has at most one match; Placed/Rework → Matched makes a second one in this or any
-            // later batch fail _checkMatch until the order is back in a pool.
+            // later batch skip until the order is back in a pool.
             _matches[m.orderId] = Match({
                 twinId: m.twinId,
                 ruleId: m.ruleId,
@@ -121,24 +140,52 @@ contract MatchLedger is IMatchLedger, AccessControl {
             );
         }
         // A rule-made decision must be re-playable: it needs the engine's input snapshot.
-        if (automatic && inputDigest == bytes32(0)) revert MatchLedgerMissingInputDigest();
+        if (automatic && (inputDigest == bytes32(0) || bytes(inputCid).length == 0)) {
+            revert MatchLedgerMissingInputDigest();
+        }
     }
 
     /// @inheritdoc IMatchLedger
-    function unmatch(uint256 orderId) external onlyRole(MATCHER_ROLE) {
+    function unmatch(uint256 orderId) external {
         IOrderBook.Order memory order = _orderBook.getOrder(orderId);
         if (order.status != IOrderBook.OrderStatus.Matched) revert MatchLedgerOrderNotMatched(orderId, order.status);
         uint64 twinId = _matches[orderId].twinId;
+        if (!hasRole(MATCHER_ROLE, msg.sender) && !_stranded(order, twinId)) {
+            revert MatchLedgerMatchNotStranded(orderId);
+        }
         delete _matches[orderId];
         _orderBook.setStatus(
             orderId, order.reworkCount == 0 ? IOrderBook.OrderStatus.Placed : IOrderBook.OrderStatus.Rework
         );
+        IExecutionLog executionLog = _executionLog;
+        if (address(executionLog) != address(0)) executionLog.clearAssignment(orderId);
         emit OrderUnmatched(orderId, twinId, msg.sender);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function isStranded(uint256 orderId) external view returns (bool) {
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        return order.status == IOrderBook.OrderStatus.Matched && _stranded(order, _matches[orderId].twinId);
     }
 
     /// @inheritdoc IMatchLedger
     function getMatch(uint256 orderId) external view returns (Match memory) {
         return _matches[orderId];
+    }
+
+    /// @inheritdoc IMatchLedger
+    function setExecutionLog(address executionLog) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(_executionLog) != address(0) || executionLog == address(0)) revert MatchLedgerExecutionLogFixed();
+        _executionLog = IExecutionLog(executionLog);
+        emit ExecutionLogSet(executionLog);
+    }
+
+    /// @inheritdoc IMatchLedger
+    function clearMatch(uint256 orderId) external {
+        if (msg.sender != address(_executionLog) || msg.sender == address(0)) {
+            revert MatchLedgerNotExecutionLog(msg.sender);
+        }
+        delete _matches[orderId];
     }
 
     /// @inheritdoc IMatchLedger
@@ -176,27 +223,36 @@ contract MatchLedger is IMatchLedger, AccessControl {
         if (ruleVersion == 0 || ruleVersion > latest) revert MatchLedgerRuleVersionNotFound(ruleId, ruleVersion);
     }
 
-    /// @dev The on-chain re-check: the order waits for a match, the twin is an available printer, and the part
-    /// passes every basic constraint on the twin's current capability.
-    function _checkMatch(uint256 orderId, uint64 twinId) private view {
-        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
-        if (order.status != IOrderBook.OrderStatus.Placed && order.status != IOrderBook.OrderStatus.Rework) {
-            revert MatchLedgerOrderNotMatchable(orderId, order.status);
-        }
+    /// @dev The on-chain re-check of one item: the order waits for a match, the twin is an available printer, and
+    /// the part passes every basic constraint on the twin's current capability. A missing twin or a non-printer
+    /// reverts (malformed input); the rest is state and makes the item skip (`ok` false, with the reason).
+    function _matchable(uint256 orderId, uint64 twinId)
+        private
+        view
+        returns (SkipReason reason, uint8 detail, bool ok)
+    {
         ITwinRegistry.Twin memory twin = _twinRegistry.getTwin(twinId);
         if (twin.kind != ITwinRegistry.TwinKind.Printer) revert MatchLedgerTwinNotPrinter(twinId, twin.kind);
-        if (twin.status != ITwinRegistry.TwinStatus.Available) revert MatchLedgerTwinNotAvailable(twinId, twin.status);
-        MatchConstraints.Constraint failed = MatchConstraints.check(
-            MatchConstraints.Part({
-                sizeU: order.sizeU,
-                sizeV: order.sizeV,
-                sizeW: order.sizeW,
-                material: order.material,
-                colour: order.colour,
-                accuracy: order.accuracy
-            }),
-            twin.capability
-        );
-        if (failed != MatchConstraints.Constraint.None) revert MatchLedgerConstraintViolated(orderId, twinId, failed);
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        if (order.status != IOrderBook.OrderStatus.Placed && order.status != IOrderBook.OrderStatus.Rework) {
+            return (SkipReason.OrderNotMatchable, uint8(order.status), false);
+        }
+        if (twin.status != ITwinRegistry.TwinStatus.Available) {
+            return (SkipReason.TwinNotAvailable, uint8(twin.status), false);
+        }
+        MatchConstraints.Constraint failed = MatchConstraints.check(MatchConstraints.partOf(order), twin.capability);
+        if (failed != MatchConstraints.Constraint.None) return (SkipReason.ConstraintViolated, uint8(failed), false);
+        return (SkipReason.OrderNotMatchable, 0, true);
+    }
+
+    /// @dev A match the twin can no longer print: out of service (not Available or Busy) or the order no longer
+    /// fits the twin's current capability.
+    function _stranded(IOrderBook.Order memory order, uint64 twinId) private view returns (bool) {
+        ITwinRegistry.Twin memory twin = _twinRegistry.getTwin(twinId);
+        if (twin.status != ITwinRegistry.TwinStatus.Available && twin.status != ITwinRegistry.TwinStatus.Busy) {
+            return true;
+        }
+        MatchConstraints.Constraint failed = MatchConstraints.check(MatchConstraints.partOf(order), twin.capability);
+        return failed != MatchConstraints.Constraint.None;
     }
 }

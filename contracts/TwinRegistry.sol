@@ -63,7 +63,7 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
         onlyRole(SERVICER_ROLE)
         returns (uint256 twinId)
     {
-        _checkDocument(capability, specDigest, specCid);
+        _checkDocument(capability, specDigest, specCid, 0, 0);
         twinId = _nextTwinId++;
         _twins[twinId] = Twin({
             owner: msg.sender,
@@ -90,7 +90,9 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
         if (twin.owner != msg.sender) revert TwinRegistryNotTwinOwner(twinId, msg.sender);
         // Optimistic concurrency: the patch was computed against `expectedVersion`; anything else is stale.
         if (twin.version != expectedVersion) revert TwinRegistryStaleVersion(twinId, expectedVersion, twin.version);
-        _checkDocument(capability, specDigest, specCid);
+        // Only codes this version adds must be in the catalogue: a code removed later does not block the twins
+        // that already had it (a document-only update must still work).
+        _checkDocument(capability, specDigest, specCid, twin.capability.materialMask, twin.capability.colourMask);
         if (bytes(patchCid).length == 0) revert TwinRegistryEmptyCid();
         // Invariant: versions only grow, by exactly one per recorded revision.
         version = expectedVersion + 1;
@@ -107,6 +109,10 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
         if (twin.owner != msg.sender && !_operators[twinId][msg.sender]) {
             revert TwinRegistryNotTwinOwnerOrOperator(twinId, msg.sender);
         }
+        // Retiring is for good: only the owner decides it.
+        if (status == TwinStatus.Retired && twin.owner != msg.sender) {
+            revert TwinRegistryNotTwinOwner(twinId, msg.sender);
+        }
         TwinStatus from = twin.status;
         if (status == TwinStatus.None || status == from) revert TwinRegistryInvalidStatus(twinId, status);
         twin.status = status;
@@ -115,7 +121,8 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
 
     /// @inheritdoc ITwinRegistry
     function setOperator(uint256 twinId, address operator, bool allowed) external {
-        Twin storage twin = _liveTwin(twinId);
+        // The owner can always revoke, even on a retired twin; only a live twin gets new operators.
+        Twin storage twin = allowed ? _liveTwin(twinId) : _existingTwin(twinId);
         if (twin.owner != msg.sender) revert TwinRegistryNotTwinOwner(twinId, msg.sender);
         if (operator == address(0)) revert TwinRegistryZeroOperator();
         _operators[twinId][operator] = allowed;
@@ -143,24 +150,32 @@ contract TwinRegistry is ITwinRegistry, AccessControl {
 
     /// @dev The twin, which must exist and not be retired.
     function _liveTwin(uint256 twinId) private view returns (Twin storage twin) {
-        twin = _twins[twinId];
-        if (twin.status == TwinStatus.None) revert TwinRegistryTwinNotFound(twinId);
+        twin = _existingTwin(twinId);
         if (twin.status == TwinStatus.Retired) revert TwinRegistryTwinRetired(twinId);
     }
 
-    /// @dev Checks what every recorded document version needs: a usable capability within the catalogue,
-    /// a digest and a CID.
-    function _checkDocument(Capability calldata capability, bytes32 specDigest, string calldata specCid)
-        private
-        view
-    {
+    /// @dev The twin, which must exist.
+    function _existingTwin(uint256 twinId) private view returns (Twin storage twin) {
+        twin = _twins[twinId];
+        if (twin.status == TwinStatus.None) revert TwinRegistryTwinNotFound(twinId);
+    }
+
+    /// @dev Checks what every recorded document version needs: a usable capability whose codes beyond
+    /// `keptMaterials` / `keptColours` (those the previous version had) are in the catalogue, a digest and a CID.
+    function _checkDocument(
+        Capability calldata capability,
+        bytes32 specDigest,
+        string calldata specCid,
+        uint64 keptMaterials,
+        uint64 keptColours
+    ) private view {
         if (
             capability.buildX == 0 || capability.buildY == 0 || capability.buildZ == 0 || capability.accuracy == 0
                 || capability.materialMask == 0 || capability.colourMask == 0
         ) revert TwinRegistryInvalidCapability();
-        uint64 unknownMaterials = capability.materialMask & ~_materialMask;
+        uint64 unknownMaterials = capability.materialMask & ~keptMaterials & ~_materialMask;
         if (unknownMaterials != 0) revert TwinRegistryUnknownMaterials(unknownMaterials);
-        uint64 unknownColours = capability.colourMask & ~_colourMask;
+        uint64 unknownColours = capability.colourMask & ~keptColours & ~_colourMask;
         if (unknownColours != 0) revert TwinRegistryUnknownColours(unknownColours);
         if (specDigest == bytes32(0)) revert TwinRegistryEmptyDigest();
         if (bytes(specCid).length == 0) revert TwinRegistryEmptyCid();

@@ -47,6 +47,14 @@ class OrderStatus(IntEnum):
     CANCELLED = 6
 
 
+class SkipReason(IntEnum):
+    """Why MatchLedger.publishMatches skipped an item (IMatchLedger.SkipReason): the chain changed after planning."""
+
+    ORDER_NOT_MATCHABLE = 0
+    TWIN_NOT_AVAILABLE = 1
+    CONSTRAINT_VIOLATED = 2
+
+
 class Constraint(IntEnum):
     """The first basic matching constraint a (part, printer) pair fails; NONE when it passes all of them."""
 
@@ -87,6 +95,8 @@ MAX_PRIORITY = 100
 REWORK_PRIORITY = 255
 MAX_CART_SIZE = 50
 MAX_BATCH_SIZE = 100
+MAX_ESTIMATED_SECONDS = 30 * 86400  # MatchLedger: longest print estimate a match may carry
+START_TOLERANCE = 3600  # MatchLedger: how far in the past a planned start may lie
 
 
 CAPABILITY_FIELDS = ("buildX", "buildY", "buildZ", "accuracy", "materialMask", "colourMask")

@@ -7,6 +7,7 @@
     ape run matcher run --rule-id 1 --network … --account TEST::3          the bot (Ctrl-C stops it)
     ape run matcher verify BATCH --network …                               re-run a batch, confirm its decisions
     ape run matcher match --manual ORDER TWIN --estimate MINUTES --network … --account TEST::3   a match by hand
+    ape run matcher unmatch ORDER --network … --account TEST::3      withdraw a match (anyone: a stranded one)
 
 The bot is also the console command `imse matcher run` (starts in a second; the key from $IMSE_MATCHER_KEY).
 """
@@ -33,7 +34,7 @@ from offchain.matching.constraints import Part, check
 from offchain.matching.rules import parse_rule
 from offchain.storage.kubo import KuboStorage
 from offchain.text import table
-from offchain.types import Constraint, OrderStatus, TwinKind, TwinStatus
+from offchain.types import Constraint, OrderStatus, SkipReason, TwinKind, TwinStatus
 
 logs_to_stderr()  # stdout carries only results
 
@@ -184,5 +185,31 @@ def match(network, account, registry_file, pair, minutes, start_in, gcode_cid): 
     signer = signer_for(sdk, account)
     item = MatchInput(order_id, twin_id, 0, 0, sdk.timestamp() + start_in, minutes * 60, gcode_cid)
     build = sdk.match_ledger.build_publish
-    send(signer, lambda: build(b"\x00" * 32, "", [item], sender=signer.address), f"match order {order_id}")
+    sent = send(signer, lambda: build(b"\x00" * 32, "", [item], sender=signer.address), f"match order {order_id}")
+    if skipped := sdk.match_ledger.skipped(sent.receipt):
+        _order, _twin, why, detail = skipped[0]
+        raise click.ClickException(
+            f"the chain skipped the match: {SKIP_TEXT[why](detail)} (it changed since the check)"
+        )
     click.echo(f"order {order_id} matched to twin {twin_id} by hand")
+
+
+SKIP_TEXT = {
+    SkipReason.ORDER_NOT_MATCHABLE: lambda d: f"the order is {OrderStatus(d).name.lower()}",
+    SkipReason.TWIN_NOT_AVAILABLE: lambda d: f"the printer is {TwinStatus(d).name.lower()}",
+    SkipReason.CONSTRAINT_VIOLATED: lambda d: CONSTRAINT_TEXT[Constraint(d)],
+}
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@registry_option
+@click.argument("order_id", type=int)
+def unmatch(network, account, registry_file, order_id):  # type: ignore[no-untyped-def]
+    """Withdraw a match before printing starts; the order goes back to the pool and the bot re-matches it.
+    A matcher may withdraw any match; anyone may withdraw a stranded one (its printer can no longer print it)."""
+    sdk = connected_chain(registry_file)
+    signer = signer_for(sdk, account)
+    twin = guarded(lambda: sdk.match_ledger.match(order_id)).twin_id
+    send(signer, lambda: sdk.match_ledger.build_unmatch(order_id, sender=signer.address), f"unmatch order {order_id}")
+    click.echo(f"order {order_id} is back in the pool (it was matched to twin {twin})")

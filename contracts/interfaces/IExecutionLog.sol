@@ -2,14 +2,19 @@
 pragma solidity 0.8.28;
 
 import {IOrderBook} from "./IOrderBook.sol";
+import {ITwinRegistry} from "./ITwinRegistry.sol";
+import {MatchConstraints} from "../libraries/MatchConstraints.sol";
 
 /// @title IExecutionLog — the shop floor's record of printing
 /// @notice For each matched order, the printer twin's owner assigns an operator (one of the twin's operators,
 /// set in TwinRegistry); the owner or the assigned operator records Start and Finish (the duration comes from
 /// block timestamps) or a Fault, which sends the order to Rework with top priority so the matcher re-matches it
 /// first. Telemetry batches can be anchored (Merkle root + CID) as proof of print.
+/// A task starts only on a twin that can print it now (Available or Busy, the order fitting its current
+/// capability); nothing but a fault is recorded on a retired twin.
 /// @dev Needs OrderBook's EXECUTION_WRITER_ROLE (granted at deploy). Tasks are keyed by order id; a fault clears
-/// the task so the next match starts a fresh one (its history stays in the events).
+/// the task (and, through MatchLedger.clearMatch, the match) so the next match starts a fresh one; an unmatch
+/// clears the operator assignment (MatchLedger calls `clearAssignment`). History stays in the events.
 interface IExecutionLog {
     /// @notice A print task's on-chain record.
     /// @param operator Assigned operator (zero until assigned).
@@ -37,10 +42,17 @@ interface IExecutionLog {
     error ExecutionLogInvalidReason();
     /// @notice A telemetry anchor needs a root, a CID and at least one sample.
     error ExecutionLogInvalidAnchor();
+    /// @notice The matched twin cannot print now (not Available or Busy to start; Retired to finish or anchor).
+    error ExecutionLogTwinNotPrintable(uint64 twinId, ITwinRegistry.TwinStatus status);
+    /// @notice The order no longer fits the matched twin's current capability.
+    error ExecutionLogConstraintViolated(uint256 orderId, uint64 twinId, MatchConstraints.Constraint constraint);
+    /// @notice Only MatchLedger may do this.
+    error ExecutionLogNotMatchLedger(address caller);
 
     // ------------------------------------------------------------------ events
 
-    /// @notice The twin's owner assigned `operator` to print order `orderId` on twin `twinId`.
+    /// @notice The twin's owner assigned `operator` to print order `orderId` on twin `twinId` (zero: the
+    /// assignment was cleared because the match was withdrawn).
     event OperatorAssigned(uint256 indexed orderId, uint64 indexed twinId, address indexed operator);
     /// @notice Printing of `orderId` started on `twinId`, recorded by `by`.
     event TaskStarted(uint256 indexed orderId, uint64 indexed twinId, address indexed by, uint40 startedAt);
@@ -68,12 +80,14 @@ interface IExecutionLog {
     /// @notice Records that printing started; the order becomes Printing.
     /// Requirements:
     /// - the order is Matched;
-    /// - caller is the twin's owner, or the assigned operator (or, with none assigned, any twin operator).
+    /// - caller is the twin's owner, or the assigned operator (or, with none assigned, any twin operator);
+    /// - the twin is Available or Busy and the order passes every basic constraint on its current capability
+    ///   (else the match is stranded: anyone may `MatchLedger.unmatch` it).
     function startTask(uint256 orderId) external;
 
     /// @notice Records that printing finished; the order becomes Printed.
     /// Requirements:
-    /// - the order is Printing; caller as for `startTask`.
+    /// - the order is Printing; caller as for `startTask`; the twin is not Retired.
     function finishTask(uint256 orderId) external;
 
     /// @notice Reports a fault; the order goes to Rework with top priority and its task is cleared.
@@ -83,9 +97,14 @@ interface IExecutionLog {
 
     /// @notice Anchors a batch of telemetry samples as proof of print.
     /// Requirements:
-    /// - the order is Printing or Printed; caller as for `startTask`;
+    /// - the order is Printing or Printed; caller as for `startTask`; the twin is not Retired;
     /// - `merkleRoot` non-zero, `cid` non-empty, `count` non-zero.
     function anchorTelemetry(uint256 orderId, bytes32 merkleRoot, string calldata cid, uint32 count) external;
+
+    /// @notice Clears the operator assigned to an order whose match was withdrawn.
+    /// Requirements:
+    /// - caller is MatchLedger.
+    function clearAssignment(uint256 orderId) external;
 
     /// @notice The current task of an order (all zero when it has none).
     function getTask(uint256 orderId) external view returns (Task memory);

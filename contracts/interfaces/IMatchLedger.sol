@@ -10,15 +10,19 @@ import {MatchConstraints} from "../libraries/MatchConstraints.sol";
 /// and publish batches of (order → printer twin) matches. Every match is re-checked on chain against the stored
 /// order and the twin's capability, so no matcher can publish an impossible match (the paper's future work).
 /// Rule id 0 (version 0) stands for a manual match.
+/// @dev A match stays true until it is printed: ExecutionLog refuses to start a task whose twin can no longer
+/// print it, and such a *stranded* match can be withdrawn by anyone (`unmatch`), so the order returns to the pool.
+/// ExecutionLog is wired in once after deployment (`setExecutionLog`); it clears the match on a fault, and
+/// MatchLedger clears the task's operator assignment on an unmatch.
 interface IMatchLedger {
     /// @notice One match in a batch.
-    /// @param orderId Order to match; must be Placed or Rework.
-    /// @param twinId Printer twin; must be a Printer, Available, and pass MatchConstraints.
+    /// @param orderId Order to match; matched only while Placed or Rework (else the item is skipped).
+    /// @param twinId Printer twin; must be a Printer; matched only while Available and passing MatchConstraints.
     /// @param ruleId Rule that decided it (0 = manual).
     /// @param ruleVersion Version of that rule (0 for manual).
-    /// @param plannedStart Planned start of printing, unix seconds.
-    /// @param estimatedSeconds Slicer's estimate of the print time.
-    /// @param gcodeCid IPFS CID of the G-code (may be empty for manual matches sliced later).
+    /// @param plannedStart Planned start of printing, unix seconds; not before `block.timestamp - START_TOLERANCE`.
+    /// @param estimatedSeconds Slicer's estimate of the print time: 1..MAX_ESTIMATED_SECONDS.
+    /// @param gcodeCid IPFS CID of the G-code (required for rule-made matches; may be empty for manual ones).
     struct MatchInput {
         uint256 orderId;
         uint64 twinId;
@@ -39,6 +43,13 @@ interface IMatchLedger {
         uint40 batchId;
     }
 
+    /// @notice Why `publishMatches` skipped an item: the chain changed after the matcher planned it.
+    enum SkipReason {
+        OrderNotMatchable,
+        TwinNotAvailable,
+        ConstraintViolated
+    }
+
     // ------------------------------------------------------------------ errors
 
     /// @notice A rule needs a name, a spec digest and a spec CID.
@@ -49,18 +60,23 @@ interface IMatchLedger {
     error MatchLedgerRuleVersionNotFound(uint32 ruleId, uint32 ruleVersion);
     /// @notice A batch must hold 1..MAX_BATCH_SIZE matches.
     error MatchLedgerInvalidBatchSize(uint256 size, uint256 max);
-    /// @notice A batch needs the digest of the engine's inputs (zero is allowed only for manual-only batches).
+    /// @notice A batch with a rule-made match needs the digest and the CID of the engine's input snapshot (both
+    /// may be empty only for manual-only batches), so anyone can re-run it.
     error MatchLedgerMissingInputDigest();
-    /// @notice The order is not waiting for a match (not Placed or Rework).
-    error MatchLedgerOrderNotMatchable(uint256 orderId, IOrderBook.OrderStatus status);
+    /// @notice A rule-made match needs the CID of its G-code.
+    error MatchLedgerMissingGcode(uint256 orderId);
+    /// @notice The plan is not sane: estimate 0 or above MAX_ESTIMATED_SECONDS, or a start too far in the past.
+    error MatchLedgerInvalidPlan(uint256 orderId, uint40 plannedStart, uint32 estimatedSeconds);
     /// @notice The order has no current match to undo (not Matched).
     error MatchLedgerOrderNotMatched(uint256 orderId, IOrderBook.OrderStatus status);
+    /// @notice Without MATCHER_ROLE only a stranded match (its twin can no longer print it) can be withdrawn.
+    error MatchLedgerMatchNotStranded(uint256 orderId);
     /// @notice The twin is not a printer.
     error MatchLedgerTwinNotPrinter(uint64 twinId, ITwinRegistry.TwinKind kind);
-    /// @notice The twin is not Available.
-    error MatchLedgerTwinNotAvailable(uint64 twinId, ITwinRegistry.TwinStatus status);
-    /// @notice The order's part fails a basic constraint on the twin's capability.
-    error MatchLedgerConstraintViolated(uint256 orderId, uint64 twinId, MatchConstraints.Constraint constraint);
+    /// @notice Only the wired ExecutionLog may do this.
+    error MatchLedgerNotExecutionLog(address caller);
+    /// @notice ExecutionLog is wired once (and not to the zero address).
+    error MatchLedgerExecutionLogFixed();
 
     // ------------------------------------------------------------------ events
 
@@ -87,8 +103,16 @@ interface IMatchLedger {
         uint32 estimatedSeconds,
         string gcodeCid
     );
-    /// @notice The match of `orderId` to `twinId` was withdrawn by `matcher`; the order is back in the pool.
+    /// @notice The match of `orderId` to `twinId` was withdrawn by `matcher` (a matcher, or anyone for a stranded
+    /// match); the order is back in the pool.
     event OrderUnmatched(uint256 indexed orderId, uint64 indexed twinId, address indexed matcher);
+    /// @notice Batch `batchId` skipped its item for `orderId`: the chain changed after planning. `detail` is the
+    /// order's status (OrderNotMatchable), the twin's status (TwinNotAvailable) or the failed constraint.
+    event MatchSkipped(
+        uint40 indexed batchId, uint256 indexed orderId, uint64 indexed twinId, SkipReason reason, uint8 detail
+    );
+    /// @notice ExecutionLog `executionLog` was wired in (once).
+    event ExecutionLogSet(address indexed executionLog);
 
     // ------------------------------------------------------------------ rules
 
@@ -131,27 +155,46 @@ interface IMatchLedger {
 
     // ------------------------------------------------------------------ matches
 
-    /// @notice Publishes a batch of matches, each re-checked on chain; all or nothing.
+    /// @notice Publishes a batch of matches, each re-checked on chain. An item the chain's state no longer allows
+    /// (order not Placed/Rework — a cancel, or the same order twice —, twin not Available, a constraint failing on
+    /// the twin's current capability) is skipped with `MatchSkipped`, so one actor's move cannot revert everyone's
+    /// matches; malformed input reverts the whole call.
     /// @param inputDigest Digest of the engine input snapshot (zero only when every match is manual).
-    /// @param inputCid IPFS CID of the snapshot (may be empty with a zero digest).
+    /// @param inputCid IPFS CID of the snapshot (required with rule-made matches).
     /// @return batchId The new batch's id (ids start at 1).
-    /// Requirements:
+    /// Requirements (else the call reverts):
     /// - caller has MATCHER_ROLE; 1 ≤ `matches.length` ≤ MAX_BATCH_SIZE;
-    /// - each order Placed or Rework (so an order appears at most once in a batch);
-    /// - each twin a Printer, Available, passing every basic constraint for its order;
-    /// - each rule id 0 with version 0, or an existing rule version.
+    /// - each twin exists and is a Printer; each plan sane (see MatchInput);
+    /// - each rule id 0 with version 0, or an existing rule version; a rule-made match has a G-code CID, and then
+    ///   the batch has an input digest and CID.
     function publishMatches(bytes32 inputDigest, string calldata inputCid, MatchInput[] calldata matches)
         external
         returns (uint40 batchId);
 
-    /// @notice Withdraws a match that printing has not started on; the order returns to its pool.
+    /// @notice Withdraws a match that printing has not started on; the order returns to its pool (Placed, or
+    /// Rework after a fault) and its task's operator assignment is cleared.
     /// Requirements:
-    /// - caller has MATCHER_ROLE;
-    /// - the order is Matched.
+    /// - the order is Matched;
+    /// - caller has MATCHER_ROLE, or the match is stranded (`isStranded`).
     function unmatch(uint256 orderId) external;
 
-    /// @notice The current match of an order (all zero when it has none).
+    /// @notice Whether a Matched order's twin can no longer print it: the twin is not Available or Busy, or the
+    /// order fails a basic constraint on the twin's current capability.
+    function isStranded(uint256 orderId) external view returns (bool);
+
+    /// @notice The live match of an order: set while it is Matched, Printing or Printed; all zero otherwise
+    /// (never matched, withdrawn, or back in Rework after a fault).
     function getMatch(uint256 orderId) external view returns (Match memory);
+
+    /// @notice Wires in the ExecutionLog (once, at deployment).
+    /// Requirements:
+    /// - caller has DEFAULT_ADMIN_ROLE; not wired yet; `executionLog` non-zero.
+    function setExecutionLog(address executionLog) external;
+
+    /// @notice Clears the match of an order that went back to Rework after a fault.
+    /// Requirements:
+    /// - caller is the wired ExecutionLog.
+    function clearMatch(uint256 orderId) external;
 
     /// @notice Checks an order-like part against a capability: the first failed basic constraint, or None.
     function checkConstraints(MatchConstraints.Part calldata part, ITwinRegistry.Capability calldata capability)
@@ -167,4 +210,10 @@ interface IMatchLedger {
 
     /// @notice Most matches in one batch.
     function MAX_BATCH_SIZE() external view returns (uint256);
+
+    /// @notice Longest print estimate a match may carry (30 days).
+    function MAX_ESTIMATED_SECONDS() external view returns (uint32);
+
+    /// @notice How far in the past a planned start may lie (1 hour: blocks and clocks drift).
+    function START_TOLERANCE() external view returns (uint40);
 }

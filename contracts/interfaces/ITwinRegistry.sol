@@ -175,7 +175,8 @@ interface ITwinRegistry {
     /// Requirements:
     /// - the twin exists and is not retired; caller is its owner;
     /// - `expectedVersion` equals the current version;
-    /// - capability, digest and CIDs valid as for `publishTwin`.
+    /// - capability, digest and CIDs valid as for `publishTwin`, except that materials and colours the current
+    ///   version already has may stay even when removed from the catalogue since (only added codes are checked).
     function updateTwin(
         uint256 twinId,
         uint32 expectedVersion,
@@ -187,13 +188,14 @@ interface ITwinRegistry {
 
     /// @notice Sets a twin's operating status.
     /// Requirements:
-    /// - the twin exists and is not retired; caller is its owner or one of its operators;
+    /// - the twin exists and is not retired; caller is its owner or one of its operators (only the owner may set
+    ///   `Retired`, which is final);
     /// - `status` is not `None` and differs from the current one.
     function setTwinStatus(uint256 twinId, TwinStatus status) external;
 
     /// @notice Allows or revokes `operator` for a twin (operators may set its status and run its print tasks).
     /// Requirements:
-    /// - the twin exists and is not retired; caller is its owner;
+    /// - the twin exists; caller is its owner; allowing needs a twin that is not retired (revoking works always);
     /// - `operator` is not the zero address.
     function setOperator(uint256 twinId, address operator, bool allowed) external;
 

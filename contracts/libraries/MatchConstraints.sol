@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {ITwinRegistry} from "../interfaces/ITwinRegistry.sol";
 
 /// @title MatchConstraints — the paper's basic matching constraints (eqs. 1–6), as one pure check
@@ -43,6 +44,18 @@ library MatchConstraints {
         if (part.colour >= 64 || cap.colourMask & (uint64(1) << part.colour) == 0) return Constraint.Colour;
         if (part.accuracy < cap.accuracy) return Constraint.Accuracy;
         return Constraint.None;
+    }
+
+    /// @notice The part an order describes.
+    function partOf(IOrderBook.Order memory order) internal pure returns (Part memory) {
+        return Part({
+            sizeU: order.sizeU,
+            sizeV: order.sizeV,
+            sizeW: order.sizeW,
+            material: order.material,
+            colour: order.colour,
+            accuracy: order.accuracy
+        });
     }
 
     function _ordered(uint32 a, uint32 b) private pure returns (uint32 low, uint32 high) {

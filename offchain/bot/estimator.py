@@ -3,6 +3,8 @@ the G-code for the printer it was matched to (sliced again with that printer's p
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +25,18 @@ class Design:
     size_mm: tuple[float, float, float]
 
 
+RETRY_FIRST = 5.0  # seconds before a design that failed is tried again; doubles per failure
+RETRY_MAX = 600.0
+
+
 class Estimator:
-    def __init__(self, storage: Storage, slicer: Slicer) -> None:
+    def __init__(self, storage: Storage, slicer: Slicer, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.slicer = slicer
         self._designs: dict[bytes, Design] = {}  # each design is fetched, parsed and sliced once
+        # a design that failed: (when to try again, the delay after the next failure, the error)
+        self._failed: dict[bytes, tuple[float, float, str]] = {}
+        self._clock = clock
 
     def seconds_per_copy(self, info: OrderInfo) -> int:
         """Seconds per copy of the order's design; ImseError when it cannot be fetched, verified or sliced."""
@@ -47,9 +56,22 @@ class Estimator:
         return self.storage.add(result.gcode_path.read_bytes())
 
     def _design(self, info: OrderInfo) -> Design:
-        if info.design_digest not in self._designs:
-            stl = fetch_verified(self.storage, info.design_cid, info.design_digest, max_bytes=MAX_DESIGN_BYTES)
+        """The design, fetched and sliced once. One that fails (missing on IPFS, tampered, not an STL) is not
+        tried again before its back-off ends (5 s doubling to 10 min): the last error is raised meanwhile."""
+        digest = info.design_digest
+        if digest in self._designs:
+            return self._designs[digest]
+        now = self._clock()
+        if digest in self._failed and now < self._failed[digest][0]:
+            raise ImseError(f"{self._failed[digest][2]} (next try in {self._failed[digest][0] - now:.0f} s)")
+        try:
+            stl = fetch_verified(self.storage, info.design_cid, digest, max_bytes=MAX_DESIGN_BYTES)
             size = read_stl(stl).size_mm
             seconds = self.slicer.slice(stl, REFERENCE_PROFILE, size_mm=size).estimated_seconds
-            self._designs[info.design_digest] = Design(seconds, stl, size)
-        return self._designs[info.design_digest]
+        except ImseError as err:
+            delay = self._failed[digest][1] if digest in self._failed else RETRY_FIRST
+            self._failed[digest] = (now + delay, min(RETRY_MAX, delay * 2), str(err)[:300])
+            raise
+        self._failed.pop(digest, None)
+        self._designs[digest] = Design(seconds, stl, size)
+        return self._designs[digest]

@@ -43,7 +43,12 @@ from offchain.storage.base import Storage, fetch_verified
 from offchain.types import OrderStatus
 
 log = logging.getLogger("imse.matcher")
-SUBSCRIPTIONS = {"OrderBook": ["OrderPlaced", "OrderStatusChanged"]}
+SUBSCRIPTIONS = {
+    "OrderBook": ["OrderPlaced", "OrderStatusChanged"],
+    "MatchLedger": ["OrderMatched"],
+    "TwinRegistry": ["TwinStatusChanged", "TwinUpdated"],
+}
+LIVE = (OrderStatus.MATCHED, OrderStatus.PRINTING)  # statuses whose match keeps its printer busy
 
 
 @dataclass
@@ -95,6 +100,10 @@ class MatcherBot:
         self.poll_seconds = poll_seconds
         self.follower = EventFollower(chain, SUBSCRIPTIONS, state_path, confirmations=confirmations)
         self.pending = pool_from_json(self.follower.state.get("pending", {}))
+        # order → (twin, planned end) of live matches: which printers are busy until when (kept incrementally)
+        self.busy: dict[int, tuple[int, int]] = {
+            int(k): (int(v[0]), int(v[1])) for k, v in self.follower.state.get("busy", {}).items()
+        }
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -113,19 +122,48 @@ class MatcherBot:
         self.follower.run(self.handle, stop, poll_seconds=self.poll_seconds, max_spans=max_spans)
 
     def handle(self, span: Span) -> dict[str, Any]:
-        """One span: pool ← new and reworked orders; plan; publish. Returns the state to checkpoint with it."""
+        """One span: withdraw stranded matches; pool ← orders that became matchable by any route; plan; publish.
+        Returns the state to checkpoint with it.
+
+        Pool membership is decided at the span's last (confirmed) block, not at the head: an order our own
+        publish matched in a block that a reorg may still undo stays in the pool (planning skips it while the head
+        says it is matched), so the reorg cannot lose it."""
         self.publisher.wait_for_in_flight()
+        back = self._withdraw_stranded(span)
         pool = dict(self.pending)
         for event in span.named("OrderPlaced"):
             pool[int(event.args["orderId"])] = OrderInfo.of(OrderRequest.from_abi(event.args["request"]))
-        rework = {
-            int(e.args["orderId"]) for e in span.named("OrderStatusChanged") if int(e.args["to"]) == OrderStatus.REWORK
-        }
-        pool.update(self.view.placed_info(rework - set(pool)))
-        pool = {i: info for i, info in pool.items() if self.view.status(i) in MATCHABLE}
+        for event in span.named("OrderStatusChanged"):
+            if OrderStatus(int(event.args["to"])) in MATCHABLE:  # unmatched, faulted: back in a pool
+                back.add(int(event.args["orderId"]))
+        for event in span.named("OrderMatched"):
+            self.busy[int(event.args["orderId"])] = (
+                int(event.args["twinId"]),
+                int(event.args["plannedStart"]) + int(event.args["estimatedSeconds"]),
+            )
+        pool.update(self.view.placed_info(back - set(pool)))
+        pool = {i: info for i, info in pool.items() if self.view.status(i, block=span.last) in MATCHABLE}
         self.pending = pool
         self.match(span.last)
-        return {"pending": pool_to_json(self.pending)}
+        return {
+            "pending": pool_to_json(self.pending),
+            "busy": {str(k): list(v) for k, v in sorted(self.busy.items())},
+        }
+
+    def _withdraw_stranded(self, span: Span) -> set[int]:
+        """Matches on twins that changed in the span and can no longer print their order are withdrawn (the bot
+        is a matcher; anyone could). Returns the orders sent back to the pool."""
+        changed = {int(e.args["twinId"]) for e in span.events if e.contract == "TwinRegistry"}
+        back: set[int] = set()
+        for twin_id in sorted(changed):
+            for order_id in self.view.live_matches(twin_id):
+                if self.view.is_stranded(order_id):
+                    self.publisher.unmatch(order_id)
+                    log.info(
+                        "order %d: its match to twin %d was stranded; withdrawn for re-matching", order_id, twin_id
+                    )
+                    back.add(order_id)
+        return back
 
     # ------------------------------------------------------------------------------------------ matching
 
@@ -141,11 +179,13 @@ class MatcherBot:
             except ImseError as err:
                 unavailable.append(Unmatched(order_id, "design unavailable", {"error": str(err)[:300]}))
                 continue
+            if self.view.status(order_id) not in MATCHABLE:
+                continue  # matched in a block not yet confirmed (by us, most likely): stays in the pool meanwhile
             order = self.view.pending_order(order_id, 0)
             orders.append(dataclasses.replace(order, estimated_seconds=per_copy * order.quantity))
         now = int(time.time())
         window = float(self.rule.spec.get("window_hours", 24))
-        printers = self.view.printers(self.storage, now, window, self.view.busy_until())
+        printers = self.view.printers(self.storage, now, window, self._busy_until())
         snapshot = Snapshot(now, self.rule.spec, orders, printers, self.mode, self.rule.rule_id, self.rule.version)
         result = snapshot.run()
         tx_hashes = self._publish(snapshot, result.assignments) if result.assignments else []
@@ -162,6 +202,15 @@ class MatcherBot:
         )
         return CycleReport(block, len(pool), result.assignments, unmatched, tx_hashes)
 
+    def _busy_until(self) -> dict[int, int]:
+        """Per printer, when the work matched to it and not yet done ends. Only live matches are kept: one whose
+        order is no longer Matched / Printing (printed, faulted, withdrawn) frees its printer."""
+        self.busy = {o: entry for o, entry in self.busy.items() if self.view.status(o) in LIVE}
+        ends: dict[int, int] = {}
+        for twin_id, end in self.busy.values():
+            ends[twin_id] = max(ends.get(twin_id, 0), end)
+        return ends
+
     def _publish(self, snapshot: Snapshot, assignments: list[Assignment]) -> list[str]:
         input_cid = self.storage.add(snapshot.canonical())
         by_id = {o.order_id: o for o in snapshot.orders}
@@ -175,11 +224,16 @@ class MatcherBot:
                 documents[a.twin_id] = self.view.current_document(self.storage, a.twin_id)
             material = materials.get(by_id[a.order_id].material, "PLA")
             gcode = self.estimator.gcode_cid(self.pending[a.order_id], documents[a.twin_id], material)
-            duration = a.end - a.start
+            duration = max(1, a.end - a.start)  # MatchLedger refuses a zero estimate
             inputs.append(
                 MatchInput(a.order_id, a.twin_id, snapshot.rule_id, snapshot.rule_version, a.start, duration, gcode)
             )
-        return self.publisher.publish(snapshot.digest(), input_cid, inputs) if inputs else []
+        if not inputs:
+            return []
+        hashes = self.publisher.publish(snapshot.digest(), input_cid, inputs)
+        for item in inputs:  # busy at once: the next plan must not book the same time before these confirm
+            self.busy[item.order_id] = (item.twin_id, item.planned_start + item.estimated_seconds)
+        return hashes
 
 
 def registry_rule(chain: Chain, storage: Storage, rule_id: int, version: int | None = None) -> RuleRef:

@@ -27,9 +27,17 @@ class Publisher:
             batch = inputs[first : first + MAX_BATCH_SIZE]
             tx = self.ledger.build_publish(input_digest, input_cid, batch, sender=self.signer.address)
             sent = self.signer.transact(tx, deadline_seconds=6 * self.signer.stuck_seconds())
-            log.info("published %d match(es): %s, block %d", len(batch), sent.tx_hash, sent.block)
+            skipped = self.ledger.skipped(sent.receipt)
+            log.info("published %d match(es): %s, block %d", len(batch) - len(skipped), sent.tx_hash, sent.block)
+            for order_id, twin_id, reason, detail in skipped:  # the chain moved since planning: re-planned next span
+                log.info("order %d skipped on twin %d: %s (%d)", order_id, twin_id, reason.name.lower(), detail)
             hashes.append(sent.tx_hash)
         return hashes
+
+    def unmatch(self, order_id: int) -> str:
+        """Withdraws a match (a stranded one, found by the bot); the hash of the mined transaction."""
+        tx = self.ledger.build_unmatch(order_id, sender=self.signer.address)
+        return self.signer.transact(tx, deadline_seconds=6 * self.signer.stuck_seconds()).tx_hash
 
     def wait_for_in_flight(self, poll_seconds: float = 0.5) -> None:
         """Waits (bounded) until no transaction of ours is pending — one sent before a crash may still land, and

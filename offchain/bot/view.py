@@ -48,8 +48,17 @@ class ChainView:
                 found[order_id] = OrderInfo.of(placed[0].request)
         return found
 
-    def status(self, order_id: int) -> OrderStatus:
-        return self.chain.order_book.status(order_id)
+    def status(self, order_id: int, *, block: int | str = "latest") -> OrderStatus:
+        return self.chain.order_book.status(order_id, block=block)
+
+    def live_matches(self, twin_id: int) -> list[int]:
+        """Orders matched to the twin and not yet printing (those a change of the twin can strand)."""
+        book, ledger = self.chain.order_book, self.chain.match_ledger
+        orders = {int(args["orderId"]) for _block, args in ledger.matched(twinId=twin_id)}
+        return sorted(o for o in orders if book.status(o) == OrderStatus.MATCHED and ledger.match(o).twin_id == twin_id)
+
+    def is_stranded(self, order_id: int) -> bool:
+        return self.chain.match_ledger.is_stranded(order_id)
 
     def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder:
         o = self.chain.order_book.order(order_id)
@@ -70,16 +79,6 @@ class ChainView:
             rework=o.status == OrderStatus.REWORK,
             importance=self.chain.match_ledger.importance(o.customer),
         )
-
-    def busy_until(self) -> dict[int, int]:
-        """Per printer, when the work matched to it and not yet finished ends (planned start + estimate)."""
-        ends: dict[int, int] = {}
-        book = self.chain.order_book
-        for _block, args in self.chain.match_ledger.matched():
-            if book.status(int(args["orderId"])) in (OrderStatus.MATCHED, OrderStatus.PRINTING):
-                twin, end = int(args["twinId"]), int(args["plannedStart"]) + int(args["estimatedSeconds"])
-                ends[twin] = max(ends.get(twin, 0), end)
-        return ends
 
     # ------------------------------------------------------------------------------------------ printers
 

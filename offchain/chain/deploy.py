@@ -43,7 +43,8 @@ def deploy_platform(
     """Deploys TwinRegistry, OrderBook, MatchLedger and ExecutionLog and wires their roles.
 
     The deployer is the admin while wiring: it grants OrderBook's MATCH_WRITER_ROLE to MatchLedger and
-    EXECUTION_WRITER_ROLE to ExecutionLog. When `admin` is another account, DEFAULT_ADMIN_ROLE of every contract is
+    EXECUTION_WRITER_ROLE to ExecutionLog, and wires ExecutionLog into MatchLedger (once: a fault clears the match,
+    an unmatch clears the operator assignment). When `admin` is another account, DEFAULT_ADMIN_ROLE of every contract is
     then handed over to it and renounced by the deployer.
     """
     say = progress or (lambda _message: None)
@@ -57,9 +58,10 @@ def deploy_platform(
     say("deploying ExecutionLog")
     log = project.ExecutionLog.deploy(book.address, ledger.address, registry.address, **tx)
 
-    say("granting OrderBook's status-writer roles to MatchLedger and ExecutionLog")
+    say("granting OrderBook's status-writer roles to MatchLedger and ExecutionLog, wiring ExecutionLog in")
     book.grantRole(book.MATCH_WRITER_ROLE(), ledger.address, **tx)
     book.grantRole(book.EXECUTION_WRITER_ROLE(), log.address, **tx)
+    ledger.setExecutionLog(log.address, **tx)
 
     platform = Platform(registry, book, ledger, log)
     if admin is not None:

@@ -78,10 +78,12 @@ def decoded_revert(err: Any, errors: Iterable[Any]) -> tuple[str, dict[str, Any]
 # ---------------------------------------------------------------------------------------------- web3 side
 
 AUTHORISATION = ("AccessControlUnauthorizedAccount", "NotTwinOwner", "NotTwinOwnerOrOperator", "NotCustomer",
-                 "NotTaskOperator", "NotTwinOperator")  # fmt: skip
+                 "NotTaskOperator", "NotTwinOperator", "MatchNotStranded", "NotExecutionLog",
+                 "NotMatchLedger")  # fmt: skip
 NOT_FOUND = ("OrderNotFound", "TwinNotFound", "RuleNotFound", "RuleVersionNotFound", "CatalogueEntryNotFound")
 STATE = ("OrderNotMatchable", "OrderNotMatched", "InvalidOrderStatus", "InvalidTransition", "TwinNotAvailable",
-         "TwinRetired", "StaleVersion", "TwinNotPrinter", "CatalogueEntryExists")  # fmt: skip
+         "TwinRetired", "StaleVersion", "TwinNotPrinter", "CatalogueEntryExists", "TwinNotPrintable",
+         "ExecutionLogFixed")  # fmt: skip
 
 
 def error_class(name: str) -> type[ContractRevertError]:

@@ -8,7 +8,7 @@ from typing import Any
 from offchain.chain.contract import ContractWrapper, UnsignedTx
 from offchain.chain.records import Match, MatchInput, Rule
 from offchain.matching.constraints import Part
-from offchain.types import MAX_BATCH_SIZE, Capability, Constraint
+from offchain.types import MAX_BATCH_SIZE, Capability, Constraint, SkipReason
 
 
 class MatchLedger(ContractWrapper):
@@ -70,7 +70,19 @@ class MatchLedger(ContractWrapper):
         return self._build("publishMatches", input_digest, input_cid, [m.as_tuple() for m in matches], sender=sender)
 
     def build_unmatch(self, order_id: int, *, sender: str) -> UnsignedTx:
+        """Withdraw a match (a matcher's call; anyone's when the match is stranded)."""
         return self._build("unmatch", order_id, sender=sender)
+
+    def is_stranded(self, order_id: int, *, block: int | str = "latest") -> bool:
+        """Whether a Matched order's printer can no longer print it (out of service, or the order does not fit)."""
+        return bool(self._read("isStranded", order_id, block=block))
+
+    def skipped(self, receipt: Any) -> list[tuple[int, int, SkipReason, int]]:
+        """(order, twin, reason, detail) of the items a publishMatches receipt skipped."""
+        return [
+            (int(a["orderId"]), int(a["twinId"]), SkipReason(int(a["reason"])), int(a["detail"]))
+            for a in (log["args"] for log in self.events_of(receipt, "MatchSkipped"))
+        ]
 
     def matched(
         self, *, from_block: int | None = None, to_block: int | str = "latest", **filters: Any

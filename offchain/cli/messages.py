@@ -18,10 +18,20 @@ HINTS: dict[str, str] = {
     "TwinRegistryNotTwinOwnerOrOperator": "only the twin's owner or one of its operators can do that",
     "TwinRegistryTwinNotFound": "check the twin id (`ape run twins list`)",
     "TwinRegistryCatalogueEntryExists": "that code is taken (`ape run catalogue list`)",
-    "MatchLedgerOrderNotMatchable": "the order is not waiting for a match (matched, cancelled or printed already)",
     "MatchLedgerOrderNotMatched": "the order has no live match",
-    "MatchLedgerTwinNotAvailable": "the printer is not available (see `ape run twins list`)",
-    "MatchLedgerConstraintViolated": "the order does not fit that printer",
+    "MatchLedgerMatchNotStranded": (
+        "its printer can still print it: only a matcher withdraws a match that is not stranded"
+    ),
+    "MatchLedgerInvalidPlan": "give an estimate of 1 s to 30 days and a start no more than an hour ago",
+    "MatchLedgerMissingGcode": "a rule-made match needs its G-code on IPFS",
+    "ExecutionLogTwinNotPrintable": (
+        "the printer cannot print it now; set it available again, or withdraw the stranded match "
+        "(`ape run matcher unmatch ORDER`, anyone may) so the bot re-matches it"
+    ),
+    "ExecutionLogConstraintViolated": (
+        "the printer changed since the match and no longer fits the order: withdraw the stranded match "
+        "(`ape run matcher unmatch ORDER`, anyone may) so the bot re-matches it"
+    ),
     "ExecutionLogNotTwinOwner": "only the owner of the order's printer assigns operators",
     "ExecutionLogNotTwinOperator": (
         "the printer's owner authorises operators first (`ape run tasks operator TWIN ADDRESS`)"

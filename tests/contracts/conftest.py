@@ -70,8 +70,8 @@ def order_id(create_order) -> int:
 
 
 @pytest.fixture
-def match_input() -> Callable[..., tuple[Any, ...]]:
-    """A MatchInput tuple (manual by default)."""
+def match_input(chain) -> Callable[..., tuple[Any, ...]]:
+    """A MatchInput tuple (manual by default, planned to start a minute after the next block)."""
 
     def build(
         order_id: int,
@@ -79,11 +79,12 @@ def match_input() -> Callable[..., tuple[Any, ...]]:
         *,
         rule_id: int = 0,
         rule_version: int = 0,
-        planned_start: int = 0,
+        planned_start: int | None = None,
         estimated_seconds: int = 3600,
         gcode_cid: str = "bafkreigcode",
     ) -> tuple[Any, ...]:
-        return (order_id, twin_id, rule_id, rule_version, planned_start, estimated_seconds, gcode_cid)
+        start = int(chain.pending_timestamp) + 60 if planned_start is None else planned_start
+        return (order_id, twin_id, rule_id, rule_version, start, estimated_seconds, gcode_cid)
 
     return build
 

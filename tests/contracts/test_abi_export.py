@@ -51,7 +51,9 @@ def _enum_members(project, contract: str, struct_or_error: str, field: str) -> i
         ("TwinRegistry", "TwinRegistryInvalidStatus", "status", "ITwinRegistry.TwinStatus"),
         ("TwinRegistry", "TwinRegistryCatalogueEntryExists", "kind", "ITwinRegistry.CatalogueKind"),
         ("MatchLedger", "MatchLedgerTwinNotPrinter", "kind", "ITwinRegistry.TwinKind"),
-        ("MatchLedger", "MatchLedgerConstraintViolated", "constraint", "MatchConstraints.Constraint"),
+        ("ExecutionLog", "ExecutionLogConstraintViolated", "constraint", "MatchConstraints.Constraint"),
+        ("ExecutionLog", "ExecutionLogTwinNotPrintable", "status", "ITwinRegistry.TwinStatus"),
+        ("MatchLedger", "MatchSkipped", "reason", "IMatchLedger.SkipReason"),
     ],
 )
 def test_enum_types__used_in_abi__are_the_mirrored_ones(project, contract, error, field, enum):
@@ -70,6 +72,7 @@ def test_enum_values__match_solidity_declaration_order():
         "TwinKind": ("ITwinRegistry.sol", t.TwinKind),
         "CatalogueKind": ("ITwinRegistry.sol", t.CatalogueKind),
         "Constraint": ("MatchConstraints.sol", t.Constraint),
+        "SkipReason": ("IMatchLedger.sol", t.SkipReason),
     }
     for name, (file_name, enum) in declared.items():
         body = sources[file_name].split(f"enum {name} {{", 1)[1].split("}", 1)[0]
@@ -83,3 +86,5 @@ def test_constants__match_contracts(order_book, match_ledger):
     assert order_book.REWORK_PRIORITY() == t.REWORK_PRIORITY
     assert order_book.MAX_CART_SIZE() == t.MAX_CART_SIZE
     assert match_ledger.MAX_BATCH_SIZE() == t.MAX_BATCH_SIZE
+    assert match_ledger.MAX_ESTIMATED_SECONDS() == t.MAX_ESTIMATED_SECONDS
+    assert match_ledger.START_TOLERANCE() == t.START_TOLERANCE

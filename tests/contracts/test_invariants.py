@@ -4,12 +4,18 @@ A Python model follows every action; each action must succeed exactly when the m
 step the chain must agree with the model:
 - an order's status only moves along the status machine (every OrderStatusChanged is an allowed move);
 - an order is matched to at most one twin at a time, and orders in a pool (Placed, Rework) or Cancelled have none;
-- a cancelled order can never be matched;
+- a cancelled order can never be matched; an item the state no longer allows is skipped (MatchSkipped), not reverted;
+- an order starts printing only on a twin that can print it now (Available or Busy, the order fitting its current
+  capability); a stranded match can be withdrawn by anyone, any other only by a matcher;
 - a twin's version only increases, by one per accepted update; stale updates are refused.
+
+Runs 100 examples × 40 steps in `make test`; IMSE_STATEFUL_EXAMPLES / IMSE_STATEFUL_STEPS select a larger profile
+(e.g. `IMSE_STATEFUL_EXAMPLES=1000 .venv/bin/ape test tests/contracts/test_invariants.py`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import ape
@@ -89,6 +95,13 @@ def test_platform_invariants(
 
         def _owner(self, order_id: int):
             return self.twins[self.orders[order_id].twin].owner
+
+        def _printable(self, order_id: int) -> bool:
+            """The matched twin can print the order now (else the match is stranded)."""
+            order = self.orders[order_id]
+            twin = self.twins[order.twin]
+            fits = check(order.part, twin.capability) == Constraint.NONE
+            return twin.status in (TwinStatus.AVAILABLE, TwinStatus.BUSY) and fits
 
         # ------------------------------------------------------------------ twins
         @initialize(small=st.booleans())
@@ -172,12 +185,14 @@ def test_platform_invariants(
                 and twin.status == TwinStatus.AVAILABLE
                 and check(order.part, twin.capability) == Constraint.NONE
             )
-            batch = [(order_id, twin_id, 0, 0, 0, 600, "gcode")]
-            if not allowed:
-                with ape.reverts():
-                    match_ledger.publishMatches(b"\x00" * 32, "", batch, sender=matcher)
+            batch = [(order_id, twin_id, 0, 0, int(chain.pending_timestamp) + 60, 600, "gcode")]
+            tx = match_ledger.publishMatches(b"\x00" * 32, "", batch, sender=matcher)
+            self._record(tx)
+            skipped = [log for log in tx.events if log.event_name == "MatchSkipped"]
+            if not allowed:  # the state changed since "planning": that item is skipped, nothing reverts
+                assert [log.orderId for log in skipped] == [order_id]
                 return
-            self._record(match_ledger.publishMatches(b"\x00" * 32, "", batch, sender=matcher))
+            assert not skipped
             order.status, order.twin = OrderStatus.MATCHED, twin_id
 
         @precondition(lambda self: self.orders)
@@ -185,11 +200,13 @@ def test_platform_invariants(
         def unmatch(self, data: st.DataObject) -> None:
             order_id = data.draw(st.sampled_from(sorted(self.orders)))
             order = self.orders[order_id]
-            if order.status != OrderStatus.MATCHED:
+            by_anyone = data.draw(st.booleans())  # without MATCHER_ROLE: only a stranded match
+            sender = customer if by_anyone else matcher
+            if order.status != OrderStatus.MATCHED or (by_anyone and self._printable(order_id)):
                 with ape.reverts():
-                    match_ledger.unmatch(order_id, sender=matcher)
+                    match_ledger.unmatch(order_id, sender=sender)
                 return
-            self._record(match_ledger.unmatch(order_id, sender=matcher))
+            self._record(match_ledger.unmatch(order_id, sender=sender))
             order.status = OrderStatus.PLACED if order.rework_count == 0 else OrderStatus.REWORK
             order.twin = 0
 
@@ -205,7 +222,11 @@ def test_platform_invariants(
                 "fault": lambda: execution_log.reportFault(order_id, 1, sender=owner),
             }[step]
             needed = OrderStatus.MATCHED if step == "start" else OrderStatus.PRINTING
-            if order.status != needed:
+            twin = self.twins[order.twin]
+            refused = (step == "start" and not self._printable(order_id)) or (
+                step == "finish" and twin.status == TwinStatus.RETIRED
+            )  # a task starts only on a twin that can print it now; nothing but a fault on a retired twin
+            if order.status != needed or refused:
                 with ape.reverts():
                     call()
                 return
@@ -228,7 +249,7 @@ def test_platform_invariants(
                 matched_twin = match_ledger.getMatch(order_id).twinId
                 if order.status in WITH_MATCH:
                     assert matched_twin == order.twin, f"order {order_id} matched to {matched_twin}"
-                elif order.status in (OrderStatus.PLACED, OrderStatus.CANCELLED):
+                elif order.status in (OrderStatus.PLACED, OrderStatus.CANCELLED, OrderStatus.REWORK):
                     assert matched_twin == 0, f"order {order_id} ({order.status.name}) has a match"
 
         @invariant()
@@ -240,8 +261,8 @@ def test_platform_invariants(
     run_state_machine_as_test(
         Platform,
         settings=settings(
-            max_examples=20,
-            stateful_step_count=25,
+            max_examples=int(os.environ.get("IMSE_STATEFUL_EXAMPLES", "100")),
+            stateful_step_count=int(os.environ.get("IMSE_STATEFUL_STEPS", "40")),
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from offchain.bench.match_latency import design_request, prepare
+from offchain.bench.match_latency import ALL_DAY, design_request, prepare
 from offchain.bot.service import bot_command
 from offchain.chain.connection import Chain
 from offchain.chain.signer import Signer
+from offchain.chain.twin_service import TwinService
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
+from offchain.twins.schema import example_of
 from offchain.types import OrderStatus, TwinStatus
 from tests.integration.conftest import contract, dev_account, send, web3_for
 
@@ -159,18 +161,65 @@ def test_bot__200_orders__killed_20_times__none_lost_none_twice(setup, registry,
     assert '"material": 3' in log  # each of the three printers failed the material constraint
 
 
-def test_bot__printer_in_maintenance_gets_no_more_orders(setup, registry, bot):
+def live_on(setup, registry, twin_id: int) -> list[int]:
+    """Orders whose live match is on the twin and that have not started printing."""
+    ledger = contract(setup["w3"], registry, "MatchLedger")
+    book = contract(setup["w3"], registry, "OrderBook")
+    ids = {int(e["args"]["orderId"]) for e in matched_events(setup, registry) if e["args"]["twinId"] == twin_id}
+    matched = [i for i in ids if book.functions.statusOf(i).call() == OrderStatus.MATCHED]
+    return sorted(i for i in matched if ledger.functions.getMatch(i).call()[0] == twin_id)
+
+
+def fresh_printer(setup, registry, ipfs) -> int:
+    """One more all-day printer with an empty schedule (the first test fills the others past Rule 1's 50 % free-time
+    threshold, so re-matching needs somewhere to go)."""
+    sdk = Chain(setup["w3"], registry)
+    document = example_of("printer") | {"name": "spare printer", "capacity": ALL_DAY, "materials": ["PLA", "PETG"]}
+    with KuboStorage(ipfs.nodes[0].api_url) as store:
+        return TwinService(sdk, store).publish(document, signer=Signer(sdk, dev_account(SERVICER))).twin_id
+
+
+def test_bot__printer_into_maintenance__its_matches_re_matched_elsewhere_and_no_new_ones(setup, registry, ipfs, bot):
+    """A match stays true until it is printed: the bot withdraws the now-stranded matches of a printer taken out of
+    service and re-matches those orders on the others (issue 10, points 1 and 10)."""
     w3 = setup["w3"]
     twins = contract(w3, registry, "TwinRegistry")
     bot.ensure_running()  # also when this test runs alone
     resting = setup["twins"][0]
+    stranded = live_on(setup, registry, resting)
+    if not stranded:  # when run alone: give the printer some work first
+        wait_until_matched(setup, registry, place(setup, registry, 9, seed=98), timeout=120)
+        stranded = live_on(setup, registry, resting)
+    assert stranded, "no live match on the printer to strand"
+    spare = fresh_printer(setup, registry, ipfs)
     wait(w3, send(w3, dev_account(SERVICER), twins.functions.setTwinStatus(resting, int(TwinStatus.MAINTENANCE))))
     since = w3.eth.block_number
     fresh = place(setup, registry, 12, seed=99)
-    wait_until_matched(setup, registry, fresh, timeout=120)
+    wait_until_matched(setup, registry, fresh + stranded, timeout=180)
     later = [e for e in matched_events(setup, registry) if e["blockNumber"] > since]
-    assert {int(e["args"]["orderId"]) for e in later} == set(fresh)
+    assert set(fresh) | set(stranded) <= {int(e["args"]["orderId"]) for e in later}
     assert resting not in {int(e["args"]["twinId"]) for e in later}
+    assert live_on(setup, registry, resting) == []
+    assert spare in {int(e["args"]["twinId"]) for e in later}
+
+
+def test_bot__order_unmatched_while_the_bot_was_down__matched_again_after_restart(setup, registry, ipfs, bot):
+    """An order unmatched back to Placed (here: a stranded match withdrawn by a stranger) must be picked up again,
+    also when that happened while the bot was not running (issue 10, point 10)."""
+    w3 = setup["w3"]
+    twins, ledger = contract(w3, registry, "TwinRegistry"), contract(w3, registry, "MatchLedger")
+    fresh_printer(setup, registry, ipfs)
+    bot.ensure_running()
+    order = place(setup, registry, 1, seed=123)
+    wait_until_matched(setup, registry, order, timeout=120)
+    twin = int(ledger.functions.getMatch(order[0]).call()[0])
+    bot.kill()
+    wait(w3, send(w3, dev_account(SERVICER), twins.functions.setTwinStatus(twin, int(TwinStatus.OFFLINE))))
+    wait(w3, send(w3, dev_account(CUSTOMERS[0]), ledger.functions.unmatch(order[0])))  # anyone: it is stranded
+    wait(w3, send(w3, dev_account(SERVICER), twins.functions.setTwinStatus(twin, int(TwinStatus.AVAILABLE))))
+    assert statuses(setup, registry, order)[order[0]] == OrderStatus.PLACED
+    bot.start()
+    wait_until_matched(setup, registry, order, timeout=120)
 
 
 def test_verify__every_batch_re_runs_to_the_same_decisions(network, registry_file, ipfs, setup, registry):

@@ -132,8 +132,8 @@ def test_start_task__placed_order__reverts(execution_log, order_id, servicer):
         execution_log.startTask(order_id, sender=servicer)
 
 
-def test_start_task__unknown_order__reverts(execution_log, servicer):
-    with reverts(execution_log.ExecutionLogInvalidOrderStatus, orderId=5, status=OrderStatus.NONE):
+def test_start_task__unknown_order__reverts(execution_log, order_book, servicer):
+    with reverts(order_book.OrderBookOrderNotFound, orderId=5):
         execution_log.startTask(5, sender=servicer)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.types import MAX_BATCH_SIZE, Constraint, OrderStatus, TwinKind, TwinStatus
+from offchain.types import MAX_BATCH_SIZE, Constraint, OrderStatus, SkipReason, TwinKind, TwinStatus
 from tests.contracts.helpers import assert_events, reverts, role
 from tests.contracts.values import MM
 
@@ -21,8 +21,9 @@ def rule(match_ledger, matcher) -> int:
 def test_publish_matches__manual_match__records_match_moves_order_and_emits(
     match_ledger, order_book, matcher, order_id, twin_id, match_input, chain
 ):
+    start = int(chain.pending_timestamp) + 86400
     tx = match_ledger.publishMatches(
-        NO_INPUT, "", [match_input(order_id, twin_id, planned_start=1_800_000_000)], sender=matcher
+        NO_INPUT, "", [match_input(order_id, twin_id, planned_start=start)], sender=matcher
     )
 
     assert_events(
@@ -36,7 +37,7 @@ def test_publish_matches__manual_match__records_match_moves_order_and_emits(
                 batchId=1,
                 ruleId=0,
                 ruleVersion=0,
-                plannedStart=1_800_000_000,
+                plannedStart=start,
                 estimatedSeconds=3600,
                 gcodeCid="bafkreigcode",
             ),
@@ -45,7 +46,7 @@ def test_publish_matches__manual_match__records_match_moves_order_and_emits(
     assert order_book.statusOf(order_id) == OrderStatus.MATCHED
     match = match_ledger.getMatch(order_id)
     assert (match.twinId, match.ruleId, match.ruleVersion, match.batchId) == (twin_id, 0, 0, 1)
-    assert (match.plannedStart, match.estimatedSeconds) == (1_800_000_000, 3600)
+    assert (match.plannedStart, match.estimatedSeconds) == (start, 3600)
     assert match_ledger.batchCount() == 1
 
 
@@ -83,31 +84,44 @@ def test_publish_matches__batch__matches_every_order_in_order(
     assert all(order_book.statusOf(o) == OrderStatus.MATCHED for o in orders)
 
 
-def test_publish_matches__same_order_twice_in_batch__reverts_and_writes_nothing(
+def skipped(tx) -> list[tuple[int, int, int, int]]:
+    """(order, twin, reason, detail) of every MatchSkipped in a receipt."""
+    return [(log.orderId, log.twinId, log.reason, log.detail) for log in tx.events if log.event_name == "MatchSkipped"]
+
+
+def test_publish_matches__same_order_twice_in_batch__second_skipped(
     match_ledger, order_book, matcher, order_id, create_twin, match_input
 ):
     first, second = create_twin(), create_twin()
 
-    with reverts(match_ledger.MatchLedgerOrderNotMatchable, orderId=order_id, status=OrderStatus.MATCHED):
-        match_ledger.publishMatches(
-            NO_INPUT, "", [match_input(order_id, first), match_input(order_id, second)], sender=matcher
-        )
-    assert order_book.statusOf(order_id) == OrderStatus.PLACED
-    assert match_ledger.batchCount() == 0
+    tx = match_ledger.publishMatches(
+        NO_INPUT, "", [match_input(order_id, first), match_input(order_id, second)], sender=matcher
+    )
+
+    assert skipped(tx) == [(order_id, second, SkipReason.ORDER_NOT_MATCHABLE, OrderStatus.MATCHED)]
+    assert match_ledger.getMatch(order_id).twinId == first
+    assert match_ledger.batchCount() == 1
 
 
-def test_publish_matches__already_matched_order__reverts(match_ledger, matcher, matched_order, twin_id, match_input):
-    with reverts(match_ledger.MatchLedgerOrderNotMatchable, orderId=matched_order, status=OrderStatus.MATCHED):
-        match_ledger.publishMatches(NO_INPUT, "", [match_input(matched_order, twin_id)], sender=matcher)
+def test_publish_matches__already_matched_order__skipped(match_ledger, matcher, matched_order, twin_id, match_input):
+    tx = match_ledger.publishMatches(NO_INPUT, "", [match_input(matched_order, twin_id)], sender=matcher)
+
+    assert skipped(tx) == [(matched_order, twin_id, SkipReason.ORDER_NOT_MATCHABLE, OrderStatus.MATCHED)]
 
 
-def test_publish_matches__cancelled_order__reverts(
-    match_ledger, order_book, matcher, customer, order_id, twin_id, match_input
+def test_publish_matches__one_cancel_in_the_batch__only_that_item_skipped(
+    match_ledger, order_book, matcher, customer, create_order, twin_id, match_input
 ):
-    order_book.cancelOrder(order_id, sender=customer)
+    """One customer's cancel landing first used to revert everyone's matches (issue 10, point 3)."""
+    orders = [create_order() for _ in range(3)]
+    order_book.cancelOrder(orders[1], sender=customer)
 
-    with reverts(match_ledger.MatchLedgerOrderNotMatchable, orderId=order_id, status=OrderStatus.CANCELLED):
-        match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+    tx = match_ledger.publishMatches(NO_INPUT, "", [match_input(o, twin_id) for o in orders], sender=matcher)
+
+    assert skipped(tx) == [(orders[1], twin_id, SkipReason.ORDER_NOT_MATCHABLE, OrderStatus.CANCELLED)]
+    statuses = [order_book.statusOf(o) for o in orders]
+    assert statuses == [OrderStatus.MATCHED, OrderStatus.CANCELLED, OrderStatus.MATCHED]
+    assert match_ledger.getMatch(orders[1]).twinId == 0
 
 
 def test_publish_matches__unknown_order__reverts(match_ledger, order_book, matcher, twin_id, match_input):
@@ -128,13 +142,15 @@ def test_publish_matches__twin_not_printer__reverts(match_ledger, matcher, order
 
 
 @pytest.mark.parametrize("status", [TwinStatus.BUSY, TwinStatus.MAINTENANCE, TwinStatus.OFFLINE, TwinStatus.RETIRED])
-def test_publish_matches__twin_not_available__reverts(
-    match_ledger, twin_registry, servicer, matcher, order_id, twin_id, match_input, status
+def test_publish_matches__twin_not_available__item_skipped(
+    match_ledger, order_book, twin_registry, servicer, matcher, order_id, twin_id, match_input, status
 ):
     twin_registry.setTwinStatus(twin_id, status, sender=servicer)
 
-    with reverts(match_ledger.MatchLedgerTwinNotAvailable, twinId=twin_id, status=status):
-        match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+    tx = match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+
+    assert skipped(tx) == [(order_id, twin_id, SkipReason.TWIN_NOT_AVAILABLE, status)]
+    assert order_book.statusOf(order_id) == OrderStatus.PLACED
 
 
 @pytest.mark.parametrize(
@@ -148,13 +164,62 @@ def test_publish_matches__twin_not_available__reverts(
         ({"accuracy": 99}, Constraint.ACCURACY),  # finer than the printer's 100 µm
     ],
 )
-def test_publish_matches__impossible_match__reverts_naming_constraint(
-    match_ledger, matcher, create_order, twin_id, match_input, order_fields, constraint
+def test_publish_matches__impossible_match__skipped_naming_constraint(
+    match_ledger, order_book, matcher, create_order, twin_id, match_input, order_fields, constraint
 ):
     order_id = create_order(**order_fields)
 
-    with reverts(match_ledger.MatchLedgerConstraintViolated, orderId=order_id, twinId=twin_id, constraint=constraint):
-        match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+    tx = match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+
+    assert skipped(tx) == [(order_id, twin_id, SkipReason.CONSTRAINT_VIOLATED, constraint)]
+    assert order_book.statusOf(order_id) == OrderStatus.PLACED
+
+
+def test_publish_matches__skipped_item__costs_less_than_a_match(
+    match_ledger, order_book, customer, matcher, create_order, twin_id, match_input
+):
+    """A skip costs at most what a reverted batch would have wasted on that item."""
+    ok, cancelled = create_order(), create_order()
+    order_book.cancelOrder(cancelled, sender=customer)
+    matched = match_ledger.publishMatches(NO_INPUT, "", [match_input(ok, twin_id)], sender=matcher).gas_used
+    skip = match_ledger.publishMatches(NO_INPUT, "", [match_input(cancelled, twin_id)], sender=matcher).gas_used
+    assert skip < matched
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"estimated_seconds": 0}, {"estimated_seconds": 30 * 86400 + 1}, {"planned_start": 0}],
+    ids=["no estimate", "over 30 days", "start in 1970"],
+)
+def test_publish_matches__insane_plan__reverts(match_ledger, matcher, order_id, twin_id, match_input, fields):
+    item = match_input(order_id, twin_id, **fields)
+    with reverts(match_ledger.MatchLedgerInvalidPlan, orderId=order_id, plannedStart=item[4], estimatedSeconds=item[5]):
+        match_ledger.publishMatches(NO_INPUT, "", [item], sender=matcher)
+
+
+def test_publish_matches__start_within_the_tolerance__accepted(
+    match_ledger, order_book, matcher, order_id, twin_id, match_input, chain
+):
+    start = int(chain.pending_timestamp) - 3600 + 5  # an hour late, give or take the block time
+    match_ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id, planned_start=start)], sender=matcher)
+    assert order_book.statusOf(order_id) == OrderStatus.MATCHED
+
+
+def test_publish_matches__rule_match_without_gcode__reverts(
+    match_ledger, matcher, order_id, twin_id, match_input, rule
+):
+    item = match_input(order_id, twin_id, rule_id=rule, rule_version=1, gcode_cid="")
+    with reverts(match_ledger.MatchLedgerMissingGcode, orderId=order_id):
+        match_ledger.publishMatches(INPUT_DIGEST, "bafkinput", [item], sender=matcher)
+
+
+def test_publish_matches__rule_match_without_input_cid__reverts(
+    match_ledger, matcher, order_id, twin_id, match_input, rule
+):
+    with reverts(match_ledger.MatchLedgerMissingInputDigest):
+        match_ledger.publishMatches(
+            INPUT_DIGEST, "", [match_input(order_id, twin_id, rule_id=rule, rule_version=1)], sender=matcher
+        )
 
 
 @pytest.mark.parametrize(
@@ -230,7 +295,7 @@ def test_publish_matches__rework_order__is_matchable_again(
 
 
 def test_publish_matches__batch_of_10__gas_per_match_within_target(
-    match_ledger, order_book, customer, matcher, twin_id, match_input, rule, due_date
+    match_ledger, order_book, customer, matcher, twin_id, match_input, rule, due_date, chain
 ):
     from tests.contracts.values import order_request
 
@@ -241,7 +306,7 @@ def test_publish_matches__batch_of_10__gas_per_match_within_target(
             twin_id,
             rule_id=rule,
             rule_version=1,
-            planned_start=1_800_000_000 + order_id * 3600,
+            planned_start=int(chain.pending_timestamp) + order_id * 3600,
             gcode_cid="bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
         )
         for order_id in range(1, 11)
@@ -292,10 +357,8 @@ def test_unmatch__placed_order__reverts(match_ledger, matcher, order_id):
         match_ledger.unmatch(order_id, sender=matcher)
 
 
-def test_unmatch__not_matcher__reverts(match_ledger, customer, matched_order):
-    with reverts(
-        match_ledger.AccessControlUnauthorizedAccount, account=customer.address, neededRole=role("MATCHER_ROLE")
-    ):
+def test_unmatch__not_matcher_and_not_stranded__reverts(match_ledger, customer, matched_order):
+    with reverts(match_ledger.MatchLedgerMatchNotStranded, orderId=matched_order):
         match_ledger.unmatch(matched_order, sender=customer)
 
 

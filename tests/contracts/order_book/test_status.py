@@ -189,3 +189,14 @@ def test_set_status__second_fault__counts_two(order_book, order_id, customer, wr
         order_book.setStatus(order_id, step, sender=writers[mover])
 
     assert order_book.getOrder(order_id).reworkCount == 2
+
+
+def test_set_status__placed_to_cancelled_through_a_writer__reverts(order_book, order_id, writers):
+    """Cancelling is the customer's move (`cancelOrder`); no writer can do it through setStatus."""
+    for writer in writers.values():
+        with reverts(
+            order_book.OrderBookInvalidTransition, orderId=order_id, **{"from": OrderStatus.PLACED},
+            to=OrderStatus.CANCELLED,
+        ):  # fmt: skip
+            order_book.setStatus(order_id, OrderStatus.CANCELLED, sender=writer)
+    assert order_book.statusOf(order_id) == OrderStatus.PLACED
