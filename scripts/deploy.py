@@ -3,13 +3,15 @@
     ape run deploy --network ethereum:imse:node --account TEST::0
     ape run deploy --network ethereum:imse:node --account TEST::0 --params deployments/params/imse.yaml --force
 
-Re-running with a live registry (same chain id, code at every address) does nothing unless --force.
+Re-running with a live registry (same chain id, code at every address, the ABIs of the compiled contracts) does
+nothing unless --force; a registry of an older version of the contracts is replaced by a new deployment.
 Output: one line per step and a progress bar over the catalogue / role transactions; --verbose shows every transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 from ape.logging import LogLevel, logger
 
+from offchain.chain.abi import render_abi
 from offchain.chain.connection import attach, ensure_poa
 from offchain.chain.contract import UnsignedTx
 from offchain.chain.deploy import deploy_platform, hand_over_admin, param_transactions, to_registry
@@ -36,9 +39,16 @@ def _live(path: Path) -> str | None:
         return None
     if registry.chain_id != chain.chain_id:
         return None
-    if all(chain.provider.get_code(c.address) for c in registry.contracts.values()):
-        return f"deployed at block {registry.contracts['TwinRegistry'].block} on {registry.deployed_at}"
-    return None
+    if not all(chain.provider.get_code(c.address) for c in registry.contracts.values()):
+        return None
+    changed = [
+        name for name, c in registry.contracts.items()
+        if c.abi != json.loads(render_abi(getattr(project, name).contract_type))
+    ]  # fmt: skip
+    if changed:  # an older version of the contracts: the off-chain code would call functions they lack
+        _say(f"the contracts changed since {path.name} was deployed ({', '.join(changed)}): deploying the new ones")
+        return None
+    return f"deployed at block {registry.contracts['TwinRegistry'].block} on {registry.deployed_at}"
 
 
 def _say(text: str) -> None:

@@ -23,8 +23,9 @@ from offchain.network.swarm import SwarmConfig, stop_swarm
 from offchain.settings import TEST_MNEMONIC
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE_PORT = 31400
-IPFS_BASE_PORT = 31500
+# Ports of the session's network and swarm; IMSE_TEST_BASE_PORT moves both (two checkouts testing at once).
+BASE_PORT = int(os.environ.get("IMSE_TEST_BASE_PORT", "31400"))
+IPFS_BASE_PORT = BASE_PORT + 100
 APE = str(Path(sys.executable).with_name("ape"))
 
 

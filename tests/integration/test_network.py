@@ -3,6 +3,7 @@ and a clean shutdown. Tests run in file order on one shared network (the later o
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -127,6 +128,26 @@ def test_deploy__again_with_live_registry__does_nothing(network, registry, tmp_p
 
     assert "nothing to do" in done.stdout + done.stderr
     assert path.read_text() == registry.to_json()
+
+
+def test_deploy__registry_of_older_contracts__says_so_and_deploys_the_new_ones(network, registry, tmp_path):
+    """A dev network deployed by an earlier version (its ABIs differ from the compiled ones) is redeployed by
+    `make up` instead of leaving the off-chain code calling functions the old contracts lack."""
+    data = json.loads(registry.to_json())
+    data["contracts"]["MatchLedger"]["abi"] = [e for e in data["contracts"]["MatchLedger"]["abi"]
+                                               if e.get("name") != "isStranded"]  # fmt: skip
+    path = tmp_path / "older.json"
+    path.write_text(json.dumps(data))
+
+    done = ape_run(
+        "deploy", "--network", f"ethereum:imse:{network.node('boot').rpc_url}", "--account", "TEST::0",
+        "--registry", str(path),
+    )  # fmt: skip
+
+    assert "the contracts changed since older.json was deployed (MatchLedger)" in done.stderr
+    redeployed = json.loads(path.read_text())
+    assert redeployed["contracts"]["MatchLedger"]["address"] != registry.contracts["MatchLedger"].address
+    assert any(e.get("name") == "isStranded" for e in redeployed["contracts"]["MatchLedger"]["abi"])
 
 
 def test_order_placed_on_customer_node__is_seen_on_matcher_node(network, registry):
