@@ -179,9 +179,9 @@ class MatcherBot:
             except ImseError as err:
                 unavailable.append(Unmatched(order_id, "design unavailable", {"error": str(err)[:300]}))
                 continue
-            if self.view.status(order_id) not in MATCHABLE:
-                continue  # matched in a block not yet confirmed (by us, most likely): stays in the pool meanwhile
             order = self.view.pending_order(order_id, 0)
+            if order is None:
+                continue  # matched in a block not yet confirmed (by us, most likely): stays in the pool meanwhile
             orders.append(dataclasses.replace(order, estimated_seconds=per_copy * order.quantity))
         now = int(time.time())
         window = float(self.rule.spec.get("window_hours", 24))

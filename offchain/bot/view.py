@@ -60,8 +60,11 @@ class ChainView:
     def is_stranded(self, order_id: int) -> bool:
         return self.chain.match_ledger.is_stranded(order_id)
 
-    def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder:
+    def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder | None:
+        """The order as the engine takes it, or None when the head says it is no longer waiting for a match."""
         o = self.chain.order_book.order(order_id)
+        if o.status not in MATCHABLE:
+            return None
         return PendingOrder(
             order_id=order_id,
             customer=o.customer,
