@@ -206,3 +206,30 @@ def test_matcher_match_manual__part_too_big__constraint_named_nothing_sent(cli, 
     assert "does not fit twin" in done.stderr
     assert "nothing sent" in done.stderr
     assert sdk.order_book.status(order_id) == OrderStatus.PLACED
+
+
+def test_matcher_unmatch__a_match_that_is_not_stranded__refused_for_a_non_matcher(cli, sdk, story):
+    placed = cli("orders", "place", str(story["folder"] / "part.stl"), "--material", "PLA", "--colour", "white",
+                 "--json", account=CUSTOMER, ipfs_api=True)  # fmt: skip
+    order_id = json.loads(placed.stdout)["orders"][0]["order"]
+    wait_for(lambda: sdk.order_book.status(order_id) == OrderStatus.MATCHED, "the bot to match it", story["log"])
+    before = sdk.order_book.history(order_id)
+
+    done = cli("matcher", "unmatch", str(order_id), account=STRANGER, check=False)
+
+    assert done.returncode == 1
+    assert "MatchLedgerMatchNotStranded" in done.stderr
+    assert "only a matcher withdraws a match that is not stranded" in done.stderr
+    assert "sending" not in done.stderr  # refused in the simulation: nothing sent
+    assert sdk.order_book.history(order_id) == before
+    unknown = cli("matcher", "unmatch", "999", account=STRANGER, check=False)
+    assert unknown.returncode == 1
+    assert "OrderBookOrderNotFound" in unknown.stderr
+
+
+def test_bot_up__unknown_rule__one_line_nothing_started(cli, story, tmp_path):
+    done = cli("bot", "up", "--rule-id", "99", account=MATCHER, ipfs_api=True, check=False,
+               env={"IMSE_DATA_DIR": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 1
+    assert "no rule 99 is registered" in done.stderr
+    assert not (tmp_path / "matcher" / "bot.pid").exists()
