@@ -10,7 +10,7 @@ import {MatchConstraints} from "./libraries/MatchConstraints.sol";
 
 /// @title MatchLedger
 /// @notice Versioned matching rules, customer importance and on-chain-checked matches. See IMatchLedger.
-/// @dev Needs OrderBook's MATCH_WRITER_ROLE (granted at deploy) and the ExecutionLog wired in (`setExecutionLog`).
+/// @dev Must be OrderBook's match writer (fixed at deploy), with the ExecutionLog wired in (`setExecutionLog`).
 contract MatchLedger is IMatchLedger, AccessControl {
     /// @inheritdoc IMatchLedger
     bytes32 public constant MATCHER_ROLE = keccak256("MATCHER_ROLE");

@@ -9,10 +9,6 @@ import {ITwinRegistry} from "./interfaces/ITwinRegistry.sol";
 /// @notice Customers' print orders and their status machine. See IOrderBook.
 contract OrderBook is IOrderBook, AccessControl {
     /// @inheritdoc IOrderBook
-    bytes32 public constant MATCH_WRITER_ROLE = keccak256("MATCH_WRITER_ROLE");
-    /// @inheritdoc IOrderBook
-    bytes32 public constant EXECUTION_WRITER_ROLE = keccak256("EXECUTION_WRITER_ROLE");
-    /// @inheritdoc IOrderBook
     uint8 public constant MAX_PRIORITY = 100;
     /// @inheritdoc IOrderBook
     uint8 public constant REWORK_PRIORITY = type(uint8).max;
@@ -24,8 +20,11 @@ contract OrderBook is IOrderBook, AccessControl {
     /// a zero slot non-zero (20k gas) — the first order costs what every other one does.
     uint256 private _nextOrderId = 1;
     mapping(uint256 orderId => Order) private _orders;
+    /// @dev Set once by `setStatusWriters`; no role exists that could add another writer later.
+    address private _matchWriter;
+    address private _executionWriter;
 
-    /// @param admin The consortium admin (DEFAULT_ADMIN_ROLE), who grants the writer roles at deploy.
+    /// @param admin The consortium admin (DEFAULT_ADMIN_ROLE), who fixes the status writers at deploy.
     /// @param registry The TwinRegistry holding the material / colour catalogue.
     constructor(address admin, ITwinRegistry registry) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -71,7 +70,8 @@ contract OrderBook is IOrderBook, AccessControl {
     function setStatus(uint256 orderId, OrderStatus to) external {
         Order storage order = _existing(orderId);
         OrderStatus from = order.status;
-        _checkRole(_roleForMove(orderId, from, to, order.reworkCount));
+        address writer = _writerForMove(orderId, from, to, order.reworkCount);
+        if (msg.sender != writer) revert OrderBookNotStatusWriter(orderId, msg.sender, writer);
         order.status = to;
         if (to == OrderStatus.Rework && from == OrderStatus.Printing) {
             // A fault: the order goes back to the pool ahead of every customer order.
@@ -81,7 +81,28 @@ contract OrderBook is IOrderBook, AccessControl {
         emit OrderStatusChanged(orderId, from, to);
     }
 
+    /// @inheritdoc IOrderBook
+    function setStatusWriters(address matchWriter_, address executionWriter_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (
+            _matchWriter != address(0) || matchWriter_ == address(0) || executionWriter_ == address(0)
+                || matchWriter_ == executionWriter_
+        ) revert OrderBookStatusWritersFixed();
+        _matchWriter = matchWriter_;
+        _executionWriter = executionWriter_;
+        emit StatusWritersSet(matchWriter_, executionWriter_);
+    }
+
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IOrderBook
+    function matchWriter() external view returns (address) {
+        return _matchWriter;
+    }
+
+    /// @inheritdoc IOrderBook
+    function executionWriter() external view returns (address) {
+        return _executionWriter;
+    }
 
     /// @inheritdoc IOrderBook
     function getOrder(uint256 orderId) external view returns (Order memory) {
@@ -138,23 +159,23 @@ contract OrderBook is IOrderBook, AccessControl {
         emit OrderPlaced(orderId, msg.sender, r);
     }
 
-    /// @dev The role that owns the move `from → to`; reverts for moves the status machine does not have.
-    function _roleForMove(uint256 orderId, OrderStatus from, OrderStatus to, uint16 reworkCount)
+    /// @dev The writer that owns the move `from → to`; reverts for moves the status machine does not have.
+    function _writerForMove(uint256 orderId, OrderStatus from, OrderStatus to, uint16 reworkCount)
         private
-        pure
-        returns (bytes32)
+        view
+        returns (address)
     {
         if (to == OrderStatus.Matched && (from == OrderStatus.Placed || from == OrderStatus.Rework)) {
-            return MATCH_WRITER_ROLE;
+            return _matchWriter;
         }
         // Unmatch: back to the pool the order came from — Rework if a fault ever sent it back, else Placed.
         if (from == OrderStatus.Matched && to == (reworkCount == 0 ? OrderStatus.Placed : OrderStatus.Rework)) {
-            return MATCH_WRITER_ROLE;
+            return _matchWriter;
         }
         if (
             (from == OrderStatus.Matched && to == OrderStatus.Printing)
                 || (from == OrderStatus.Printing && (to == OrderStatus.Printed || to == OrderStatus.Rework))
-        ) return EXECUTION_WRITER_ROLE;
+        ) return _executionWriter;
         revert OrderBookInvalidTransition(orderId, from, to);
     }
 

@@ -8,6 +8,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEST_MNEMONIC = "test test test test test test test test test test test junk"
 """ape's test mnemonic (ape-config.yaml `test.mnemonic`): the dev accounts the genesis pre-funds."""
+DEV_CHAIN_ID = 4242
+"""Chain id of the local dev network (the genesis script's default); any other chain id is a real consortium's."""
 
 
 def network_dir() -> Path:

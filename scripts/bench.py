@@ -21,6 +21,7 @@ from ape.cli import ape_cli_context
 
 from offchain.bench.publish import plot, render_table, run_round, write_csv
 from offchain.chain.registry import load_registry
+from offchain.devnet import dev_accounts
 from offchain.network import manager
 from offchain.network.genesis import DEFAULT_GAS_LIMIT
 from offchain.settings import PROJECT_ROOT, TEST_MNEMONIC
@@ -55,7 +56,7 @@ def _fresh_network(out: Path, period: int, base_port: int, funded: int, log: Any
         epoch=30_000,
         gas_limit=DEFAULT_GAS_LIMIT,
         base_port=base_port,
-        funded=manager.dev_accounts(TEST_MNEMONIC, funded),
+        funded=dev_accounts(TEST_MNEMONIC, funded),
         force=True,
         progress=log,
     )

@@ -25,7 +25,13 @@ from ape.logging import LogLevel, logger
 from offchain.chain.abi import render_abi
 from offchain.chain.connection import attach, ensure_poa
 from offchain.chain.contract import UnsignedTx
-from offchain.chain.deploy import deploy_platform, hand_over_admin, param_transactions, to_registry
+from offchain.chain.deploy import (
+    deploy_platform,
+    hand_over_admin,
+    param_transactions,
+    to_registry,
+    well_known_account_warnings,
+)
 from offchain.chain.registry import load_params, load_registry, registry_path
 from offchain.cli.ape_platform import guarded, signer_for
 from offchain.exceptions import ImseError
@@ -53,6 +59,22 @@ def _live(path: Path) -> str | None:
 
 def _say(text: str) -> None:
     click.echo(text, err=True)
+
+
+def _warn_test_accounts(lines: list[str], chain_id: int) -> None:
+    """A banner nobody can miss when a deployment outside the dev network trusts a well-known test account."""
+    if not lines:
+        return
+    rule = "!" * 100
+    banner = [
+        rule,
+        f"WARNING: chain {chain_id} is not the dev network, but the deployment parameters trust well-known test",
+        "accounts, whose private keys are published with every Ethereum toolkit:",
+        *(f"  - {line}" for line in lines),
+        "Put your consortium's own addresses in the parameter file (admin:, roles:) unless this chain is a throw-away.",
+        rule,
+    ]
+    click.secho("\n".join(banner), err=True, fg="red", bold=True)
 
 
 @contextlib.contextmanager
@@ -97,8 +119,9 @@ def cli(network, account, params_path, registry_file, force, verbose):  # type: 
         params = load_params(params_path or project.path / "deployments" / "params" / f"{name}.yaml")
     except ImseError as err:
         raise click.ClickException(str(err)) from err
+    _warn_test_accounts(well_known_account_warnings(params, chain.chain_id), chain.chain_id)
     started = time.monotonic()
-    _say(f"deploying to {name} (chain id {chain.chain_id}) from {account.address}")
+    _say(f"deploying to {name} (chain id {chain.chain_id}) from {account.address}; admin {params.admin}")
     with _transaction_lines(verbose):
         platform = deploy_platform(project, account, progress=lambda step: _say(f"  {step}"))
         registry = to_registry(platform, name, chain.chain_id, account.address, chain)
@@ -115,8 +138,7 @@ def cli(network, account, params_path, registry_file, force, verbose):  # type: 
                     _say(f"    mined: {labels[id(tx)]}")
 
             guarded(lambda: signer_for(sdk, account).transact_all([tx for _, tx in steps], progress=mined))
-        if params.admin:
-            hand_over_admin(platform, account, params.admin, progress=lambda step: _say(f"  {step}"))
+        hand_over_admin(platform, account, params.admin, progress=lambda step: _say(f"  {step}"))
     registry.save(path)
     for contract in registry.contracts.values():
         click.echo(f"  {contract.name:<13} {contract.address}  block {contract.block}")

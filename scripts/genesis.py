@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 from ape.cli import ape_cli_context
 
+from offchain.devnet import dev_accounts
 from offchain.exceptions import ImseError
 from offchain.network import genesis as g
 from offchain.network.layout import DEFAULT_BASE_PORT, DEFAULT_SIGNERS, NODE_NAMES
-from offchain.network.manager import create_network, dev_accounts
+from offchain.network.manager import create_network
 from offchain.settings import TEST_MNEMONIC, network_dir
 
 

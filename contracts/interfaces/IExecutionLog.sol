@@ -12,7 +12,7 @@ import {MatchConstraints} from "../libraries/MatchConstraints.sol";
 /// first. Telemetry batches can be anchored (Merkle root + CID) as proof of print.
 /// A task starts only on a twin that can print it now (Available or Busy, the order fitting its current
 /// capability); nothing but a fault is recorded on a retired twin.
-/// @dev Needs OrderBook's EXECUTION_WRITER_ROLE (granted at deploy). Tasks are keyed by order id; a fault clears
+/// @dev Must be OrderBook's execution writer (fixed at deploy). Tasks are keyed by order id; a fault clears
 /// the task (and, through MatchLedger.clearMatch, the match) so the next match starts a fresh one; an unmatch
 /// clears the operator assignment (MatchLedger calls `clearAssignment`). History stays in the events.
 interface IExecutionLog {

@@ -13,9 +13,11 @@ pragma solidity 0.8.28;
 ///       ▼                       ▼ fault
 ///     Cancelled              Rework ──► Matched   (and Matched ──► Rework on unmatch of a rework order)
 ///
-/// `Placed → Cancelled` is the customer's; `Placed/Rework ↔ Matched` belong to MATCH_WRITER_ROLE (MatchLedger);
-/// `Matched → Printing → Printed/Rework` to EXECUTION_WRITER_ROLE (ExecutionLog). A fault sets the order's priority
-/// to REWORK_PRIORITY, above every customer priority, so it is re-matched first.
+/// `Placed → Cancelled` is the customer's; `Placed/Rework ↔ Matched` belong to the match writer (MatchLedger);
+/// `Matched → Printing → Printed/Rework` to the execution writer (ExecutionLog). The two writers are fixed once, at
+/// deployment (`setStatusWriters`); there is no role an account could be granted later to move an order's status,
+/// so not even the admin can record a match or a print that MatchLedger and ExecutionLog did not record. A fault
+/// sets the order's priority to REWORK_PRIORITY, above every customer priority, so it is re-matched first.
 /// @dev Lengths are micrometres (µm); times are unix seconds.
 interface IOrderBook {
     /// @notice Order status; `None` marks an id that was never used.
@@ -101,6 +103,10 @@ interface IOrderBook {
     error OrderBookInvalidPriority(uint256 index, uint8 priority, uint8 max);
     /// @notice Order `index` of the cart is due at or before the current block's time.
     error OrderBookDueDateInPast(uint256 index, uint40 dueDate, uint256 nowTime);
+    /// @notice `caller` may not make this move of order `orderId`: only `writer` may (zero until wired).
+    error OrderBookNotStatusWriter(uint256 orderId, address caller, address writer);
+    /// @notice The status writers are already set, or the given ones are zero or the same address.
+    error OrderBookStatusWritersFixed();
 
     // ------------------------------------------------------------------ events
 
@@ -109,6 +115,8 @@ interface IOrderBook {
     event OrderPlaced(uint256 indexed orderId, address indexed customer, OrderRequest request);
     /// @notice Order `orderId` moved from `from` to `to`. A move to Rework also sets priority to REWORK_PRIORITY.
     event OrderStatusChanged(uint256 indexed orderId, OrderStatus indexed from, OrderStatus indexed to);
+    /// @notice The contracts that move order statuses were fixed (once, at deployment).
+    event StatusWritersSet(address indexed matchWriter, address indexed executionWriter);
 
     // ------------------------------------------------------------------ customers
 
@@ -133,11 +141,17 @@ interface IOrderBook {
 
     // ------------------------------------------------------------------ status writers
 
-    /// @notice Moves an order along the status machine, for the authorised contracts.
+    /// @notice Moves an order along the status machine, for the two status writers.
     /// Requirements:
     /// - the order exists and `from → to` is a move of the status machine other than cancellation;
-    /// - caller has the role that owns the move (MATCH_WRITER_ROLE or EXECUTION_WRITER_ROLE).
+    /// - caller is the writer that owns the move (`matchWriter` or `executionWriter`).
     function setStatus(uint256 orderId, OrderStatus to) external;
+
+    /// @notice Fixes, once and for good, the contracts that move order statuses: `matchWriter_` (MatchLedger) and
+    /// `executionWriter_` (ExecutionLog). Called by the deployment right after the four contracts are created.
+    /// Requirements:
+    /// - caller has DEFAULT_ADMIN_ROLE; the writers were never set; both non-zero and different.
+    function setStatusWriters(address matchWriter_, address executionWriter_) external;
 
     // ------------------------------------------------------------------ views
 
@@ -153,11 +167,11 @@ interface IOrderBook {
     /// @notice The TwinRegistry whose catalogue validates materials and colours.
     function twinRegistry() external view returns (address);
 
-    /// @notice Role of the contract that matches orders (MatchLedger).
-    function MATCH_WRITER_ROLE() external view returns (bytes32);
+    /// @notice The contract that matches and unmatches orders (MatchLedger); zero until wired.
+    function matchWriter() external view returns (address);
 
-    /// @notice Role of the contract that records printing (ExecutionLog).
-    function EXECUTION_WRITER_ROLE() external view returns (bytes32);
+    /// @notice The contract that records printing (ExecutionLog); zero until wired.
+    function executionWriter() external view returns (address);
 
     /// @notice Highest priority a customer may ask for.
     function MAX_PRIORITY() external view returns (uint8);

@@ -128,7 +128,7 @@ class MatcherBot:
         Pool membership is decided at the span's last (confirmed) block, not at the head: an order our own
         publish matched in a block that a reorg may still undo stays in the pool (planning skips it while the head
         says it is matched), so the reorg cannot lose it."""
-        self.publisher.wait_for_in_flight()
+        self.publisher.resume_in_flight()
         back = self._withdraw_stranded(span)
         pool = dict(self.pending)
         for event in span.named("OrderPlaced"):

@@ -4,12 +4,10 @@ transaction of ours may still land."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 
 from offchain.chain.records import MatchInput
-from offchain.chain.signer import Signer
-from offchain.exceptions import ChainError
+from offchain.chain.signer import Sent, Signer
 from offchain.types import MAX_BATCH_SIZE
 
 log = logging.getLogger("imse.matcher")
@@ -39,11 +37,13 @@ class Publisher:
         tx = self.ledger.build_unmatch(order_id, sender=self.signer.address)
         return self.signer.transact(tx, deadline_seconds=6 * self.signer.stuck_seconds()).tx_hash
 
-    def wait_for_in_flight(self, poll_seconds: float = 0.5) -> None:
-        """Waits (bounded) until no transaction of ours is pending — one sent before a crash may still land, and
-        planning before it did could match its orders again (the chain would refuse, but gas would be lost)."""
-        deadline = time.monotonic() + self.signer.stuck_seconds()
-        while self.signer.pending_count() > 0:
-            if time.monotonic() > deadline:
-                raise ChainError("a transaction of ours is still pending; waiting for it before planning again")
-            time.sleep(poll_seconds)
+    def resume_in_flight(self) -> None:
+        """Finishes what an earlier run left pending before planning again — a transaction sent before a crash may
+        still land, and planning before it did could match its orders twice (the chain would refuse, but gas would
+        be lost). Each is re-sent with higher fees (`Signer.resume_pending`); its outcome is logged, and what it did
+        not match is planned again from the chain's state."""
+        for outcome in self.signer.resume_pending(deadline_seconds=6 * self.signer.stuck_seconds()):
+            if isinstance(outcome, Sent):
+                log.info("resumed a transaction left pending: %s, block %d", outcome.tx_hash, outcome.block)
+            else:
+                log.warning("a transaction left pending did not go through (%s); re-planning", outcome)

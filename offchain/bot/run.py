@@ -32,6 +32,7 @@ def run_matcher(
     stderr. The checkpoint defaults to data/matcher/checkpoint.json, the slicer cache to data/slicer/."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per IPFS request would drown the bot's own
+    chain.check_wiring()
     rule = registry_rule(chain, storage, rule_id, rule_version)
     bot = MatcherBot(
         chain,

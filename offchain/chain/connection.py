@@ -93,6 +93,29 @@ class Chain:
 
         return ExecutionLog(self)
 
+    def describe_call(self, to: str, data: str) -> tuple[str, str]:
+        """(contract, function) of a call to one of the registry's contracts, named from its ABI; the address and
+        the selector when the call is not to one of ours (or names no function of it)."""
+        selector = data[:10].lower()
+        for entry in self.registry.contracts.values():
+            if entry.address.lower() == to.lower():
+                try:
+                    return entry.name, str(self.contract(entry.name).get_function_by_selector(selector).fn_name)
+                except ValueError:
+                    return entry.name, selector
+        return to, selector
+
+    def check_wiring(self) -> None:
+        """RegistryError unless OrderBook's status writers are the registry's MatchLedger and ExecutionLog — the
+        guarantee every participant relies on: no match or print is recorded except through those two."""
+        expected = tuple(self.registry.contracts[name].address.lower() for name in ("MatchLedger", "ExecutionLog"))
+        actual = tuple(address.lower() for address in self.order_book.status_writers())
+        if actual != expected:
+            raise RegistryError(
+                f"OrderBook's status writers are {actual}, not the registry's MatchLedger and ExecutionLog "
+                f"{expected}: this deployment is not wired as `ape run deploy` wires it; do not trust its orders"
+            )
+
     # ------------------------------------------------------------------------------------------ blocks
 
     def head(self) -> int:

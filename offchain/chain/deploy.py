@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from offchain.chain.abi import render_abi
 from offchain.chain.registry import DeployedContract, DeployParams, Registry, new_registry
+from offchain.devnet import is_dev_chain, well_known_index
 from offchain.types import CONTRACT_NAMES, CatalogueKind
 
 if TYPE_CHECKING:
@@ -40,12 +41,12 @@ class Platform:
 def deploy_platform(
     project: Any, deployer: Any, admin: str | None = None, progress: Progress | None = None
 ) -> Platform:
-    """Deploys TwinRegistry, OrderBook, MatchLedger and ExecutionLog and wires their roles.
+    """Deploys TwinRegistry, OrderBook, MatchLedger and ExecutionLog and wires them.
 
-    The deployer is the admin while wiring: it grants OrderBook's MATCH_WRITER_ROLE to MatchLedger and
-    EXECUTION_WRITER_ROLE to ExecutionLog, and wires ExecutionLog into MatchLedger (once: a fault clears the match,
-    an unmatch clears the operator assignment). When `admin` is another account, DEFAULT_ADMIN_ROLE of every contract is
-    then handed over to it and renounced by the deployer.
+    The deployer is the admin while wiring: it fixes OrderBook's status writers to MatchLedger and ExecutionLog
+    (once and for good: no account can be made a writer later) and wires ExecutionLog into MatchLedger (once: a
+    fault clears the match, an unmatch clears the operator assignment). When `admin` is another account,
+    DEFAULT_ADMIN_ROLE of every contract is then handed over to it and renounced by the deployer.
     """
     say = progress or (lambda _message: None)
     tx = {"sender": deployer}
@@ -58,9 +59,8 @@ def deploy_platform(
     say("deploying ExecutionLog")
     log = project.ExecutionLog.deploy(book.address, ledger.address, registry.address, **tx)
 
-    say("granting OrderBook's status-writer roles to MatchLedger and ExecutionLog, wiring ExecutionLog in")
-    book.grantRole(book.MATCH_WRITER_ROLE(), ledger.address, **tx)
-    book.grantRole(book.EXECUTION_WRITER_ROLE(), log.address, **tx)
+    say("fixing OrderBook's status writers (MatchLedger, ExecutionLog), wiring ExecutionLog into MatchLedger")
+    book.setStatusWriters(ledger.address, log.address, **tx)
     ledger.setExecutionLog(log.address, **tx)
 
     platform = Platform(registry, book, ledger, log)
@@ -95,6 +95,20 @@ def param_transactions(chain: Chain, params: DeployParams, sender: str) -> list[
     steps += [(f"MATCHER_ROLE → {a}", ledger.build_grant_role("MATCHER_ROLE", a, sender=sender))
               for a in params.matchers]  # fmt: skip
     return steps
+
+
+def well_known_account_warnings(params: DeployParams, chain_id: int) -> list[str]:
+    """One line per power the parameters give to a well-known test account (whose key is public), on a chain that
+    is not the dev network; empty on the dev network, where those accounts are the point."""
+    if is_dev_chain(chain_id):
+        return []
+    holders = [("admin (DEFAULT_ADMIN_ROLE of every contract)", params.admin)]
+    holders += [("SERVICER_ROLE", a) for a in params.servicers] + [("MATCHER_ROLE", a) for a in params.matchers]
+    return [
+        f"{what}: {address} is TEST::{index} of the public test mnemonic — anyone can sign as it"
+        for what, address in holders
+        if (index := well_known_index(address)) is not None
+    ]
 
 
 def to_registry(platform: Platform, network: str, chain_id: int, deployer: str, chain: Any) -> Registry:

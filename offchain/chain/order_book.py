@@ -27,6 +27,10 @@ class OrderBook(ContractWrapper):
     def status(self, order_id: int, *, block: int | str = "latest") -> OrderStatus:
         return OrderStatus(int(self._read("statusOf", order_id, block=block)))
 
+    def status_writers(self) -> tuple[str, str]:
+        """The two contracts that may move order statuses (match writer, execution writer), fixed at deployment."""
+        return str(self._read("matchWriter")), str(self._read("executionWriter"))
+
     def placed(
         self, *, from_block: int | None = None, to_block: int | str = "latest", **filters: Any
     ) -> list[PlacedOrder]:

@@ -79,7 +79,7 @@ def new_registry(network: str, chain_id: int, deployer: str, contracts: dict[str
 class DeployParams:
     """deployments/params/<network>.yaml."""
 
-    admin: str | None
+    admin: str
     materials: dict[int, str]
     colours: dict[int, str]
     servicers: tuple[str, ...]
@@ -128,9 +128,13 @@ def load_params(path: Path) -> DeployParams:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
     catalogue = data.get("catalogue") or {}
     roles = data.get("roles") or {}
-    admin = data.get("admin")
+    if not data.get("admin"):
+        raise ConfigError(
+            f"{path}: admin: required — the consortium admin's address, who holds DEFAULT_ADMIN_ROLE of every "
+            "contract after the deployment (it may be the deployer's own)"
+        )
     return DeployParams(
-        admin=_address(admin, f"{path}: admin") if admin else None,
+        admin=_address(data["admin"], f"{path}: admin"),
         materials=_codes(catalogue.get("materials"), f"{path}: catalogue.materials"),
         colours=_codes(catalogue.get("colours"), f"{path}: catalogue.colours"),
         servicers=tuple(_address(a, f"{path}: roles.servicers") for a in roles.get("servicers") or ()),

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from web3 import Web3
 from web3.exceptions import TransactionNotFound, Web3Exception
 
 from offchain.chain.contract import UnsignedTx
 from offchain.chain.errors import exception_revert_data, is_revert
-from offchain.exceptions import ChainError, TransactionTimeoutError
+from offchain.exceptions import ChainError, ContractRevertError, ImseError, TransactionTimeoutError
 
 if TYPE_CHECKING:
     from offchain.chain.connection import Chain
@@ -72,10 +73,13 @@ class Signer:
         TransactionTimeoutError when it was not mined before the deadline (nothing else is sent for it)."""
         self._check_sender(tx)
         nonce = self._take_nonce()
-        tip = self.tip_wei
-        base = self._base_fee()
-        max_fee = 2 * base + tip
-        hashes: list[bytes] = []
+        return self._until_mined(tx, nonce, self.tip_wei, 2 * self._base_fee() + self.tip_wei, [], deadline_seconds)
+
+    def _until_mined(
+        self, tx: UnsignedTx, nonce: int, tip: int, max_fee: int, hashes: list[bytes], deadline_seconds: float
+    ) -> Sent:
+        """Sends `tx` at `nonce` with these fees, raising them while it is not mined; any hash in `hashes` (sent
+        earlier for the nonce) may be the one that lands."""
         give_up = time.monotonic() + deadline_seconds
         while True:
             hashes.append(self._sign_and_send(tx, nonce, tip, max_fee))
@@ -125,6 +129,62 @@ class Signer:
                 f"{deadline_seconds:.0f} s (first: {missing[0]})"
             )
         return [self._outcome(tx, receipts[i]) for i, (tx, _hash) in enumerate(sent)]
+
+    def resume_pending(self, *, deadline_seconds: float = 120.0) -> list[Sent | ImseError]:
+        """Finishes the transactions of this account that the node holds but has not mined — left by a crash, a
+        kill, or fees that fell behind the base fee. Each is read back from the node's transaction pool
+        (`txpool_contentFrom`), sent again as the same call with fees raised by 25 % and at least today's (a
+        replacement every node accepts), and waited for like `transact`, raising fees further while it is stuck.
+        Returns, in nonce order, each one's outcome: its receipt, or the error it failed with (decoded), so the
+        caller can log it and go on. ChainError when the node cannot show a pending transaction."""
+        latest, pending = self._nonce("latest"), self._nonce("pending")
+        if pending <= latest:
+            return []
+        pooled = self._pooled()
+        outcomes: list[Sent | ImseError] = []
+        for nonce in range(latest, pending):
+            found = pooled.get(nonce)
+            if found is None:
+                raise ChainError(
+                    f"nonce {nonce} of {self.address} is pending but the node's transaction pool does not show it "
+                    "(is the txpool API enabled on this node?)"
+                )
+            tx, old_tip, old_cap = self._pooled_call(found)
+            tip = max(math.ceil(old_tip * 1.25), self.tip_wei)
+            max_fee = max(math.ceil(old_cap * 1.25), 2 * self._base_fee() + tip)
+            try:
+                outcomes.append(self._until_mined(tx, nonce, tip, max_fee, [bytes.fromhex(found["hash"][2:])],
+                                                  deadline_seconds))  # fmt: skip
+            except (ContractRevertError, TransactionTimeoutError) as err:
+                outcomes.append(err)
+        self._next_nonce = None
+        return outcomes
+
+    def _pooled(self) -> dict[int, dict[str, Any]]:
+        """This account's pending transactions in the node's pool, by nonce."""
+        try:
+            answer = self.chain.w3.provider.make_request("txpool_contentFrom", [self.address])  # type: ignore[arg-type]
+        except (Web3Exception, OSError) as err:
+            raise ChainError(f"cannot read the node's transaction pool: {err}") from err
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise ChainError(f"the node does not show its transaction pool (txpool_contentFrom): {answer}")
+        return {int(nonce): tx for nonce, tx in (answer["result"].get("pending") or {}).items()}
+
+    def _pooled_call(self, found: dict[str, Any]) -> tuple[UnsignedTx, int, int]:
+        """A pooled transaction as the call it makes (contract and function named from the registry when it is one
+        of ours), with its tip and fee cap."""
+        if not found.get("to"):
+            raise ChainError(f"the pending transaction {found.get('hash')} of {self.address} creates a contract: "
+                             "not one an agent sends; replace it by hand")  # fmt: skip
+        to = Web3.to_checksum_address(str(found["to"]))
+        data = str(found.get("input") or "0x")
+        contract, function = self.chain.describe_call(to, data)
+        tx = UnsignedTx(contract, function, self.address, to, data, int(found["gas"], 16), self.chain.registry.chain_id,
+                        int(found.get("value") or "0x0", 16))  # fmt: skip
+        legacy = int(found.get("gasPrice") or "0x0", 16)
+        tip = int(found.get("maxPriorityFeePerGas") or hex(legacy), 16)
+        cap = int(found.get("maxFeePerGas") or hex(legacy), 16)
+        return tx, tip, cap
 
     def _check_sender(self, tx: UnsignedTx) -> None:
         if tx.sender.lower() != self.address.lower():
@@ -189,11 +249,7 @@ class Signer:
     # ------------------------------------------------------------------------------------------ nonce and fees
 
     def _take_nonce(self) -> int:
-        try:
-            pending = int(self.chain.w3.eth.get_transaction_count(self.address, "pending"))  # type: ignore[arg-type]
-        except (Web3Exception, OSError) as err:
-            raise ChainError(f"cannot read the nonce of {self.address}: {err}") from err
-        nonce = max(pending, self._next_nonce or 0)
+        nonce = max(self._nonce("pending"), self._next_nonce or 0)
         self._next_nonce = nonce + 1
         return nonce
 
@@ -209,10 +265,8 @@ class Signer:
             self._stuck_seconds = max(4.0, 8.0 * max(1, period))
         return self._stuck_seconds
 
-    def pending_count(self) -> int:
-        """Transactions of this account the node holds but has not mined."""
-        w3 = self.chain.w3
-        address: Any = self.address
-        return int(w3.eth.get_transaction_count(address, "pending")) - int(
-            w3.eth.get_transaction_count(address, "latest")
-        )
+    def _nonce(self, block: str) -> int:
+        try:
+            return int(self.chain.w3.eth.get_transaction_count(self.address, block))  # type: ignore[arg-type]
+        except (Web3Exception, OSError) as err:
+            raise ChainError(f"cannot read the nonce of {self.address}: {err}") from err

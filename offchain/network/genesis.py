@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offchain.exceptions import ConfigError
+from offchain.settings import DEV_CHAIN_ID
 
 VANITY_BYTES = 32
 SEAL_BYTES = 65
-DEFAULT_CHAIN_ID = 4242
+DEFAULT_CHAIN_ID = DEV_CHAIN_ID
 DEFAULT_PERIOD = 2
 DEFAULT_EPOCH = 30_000
 DEFAULT_GAS_LIMIT = 30_000_000

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_account import Account
-
 from offchain import process
 from offchain.exceptions import NetworkError, NetworkExistsError, NodeStartError, RpcError
 from offchain.network import rpc
@@ -41,12 +39,6 @@ def geth_binary() -> str:
     if not found:
         raise NetworkError("geth not found: run `make install` (it builds geth 1.13.15 into .tools/bin)")
     return found
-
-
-def dev_accounts(mnemonic: str, count: int) -> list[str]:
-    """The first `count` accounts of a mnemonic (ape's test accounts when it is ape's test mnemonic)."""
-    Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}").address for i in range(count)]
 
 
 # ---------------------------------------------------------------------------------------------- create

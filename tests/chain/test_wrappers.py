@@ -172,6 +172,27 @@ def test_chain__registry_of_another_chain__refused(sdk) -> None:
         Chain(sdk.w3, replace(sdk.registry, chain_id=1))
 
 
+def test_chain__check_wiring__deployed_platform_passes(sdk) -> None:
+    sdk.check_wiring()
+
+    assert sdk.order_book.status_writers() == (
+        sdk.registry.contracts["MatchLedger"].address,
+        sdk.registry.contracts["ExecutionLog"].address,
+    )
+
+
+def test_chain__check_wiring__registry_naming_another_match_ledger__refused(sdk) -> None:
+    """A registry whose MatchLedger is not the one OrderBook trusts (a swapped file, a foreign deployment): the bot
+    and every agent refuse it rather than publish matches OrderBook would reject, or trust orders it did not check."""
+    from dataclasses import replace
+
+    contracts = dict(sdk.registry.contracts)
+    contracts["MatchLedger"] = replace(contracts["MatchLedger"], address=contracts["TwinRegistry"].address)
+
+    with pytest.raises(RegistryError, match="OrderBook's status writers are"):
+        Chain(sdk.w3, replace(sdk.registry, contracts=contracts)).check_wiring()
+
+
 def test_revert_error__is_in_the_tree() -> None:
     err = NotAuthorisedError("OrderBook", "OrderBookNotCustomer", {"orderId": 1}, function="cancelOrder")
     assert isinstance(err, ContractRevertError)

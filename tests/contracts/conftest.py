@@ -19,6 +19,12 @@ from tests.contracts.values import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_first(platform, admin, servicer, other_servicer, matcher, operator, customer, other_customer, stranger):
+    """Session-scoped fixtures set up before any test's own (ape snapshots the chain per test; a session fixture
+    first asked for late — e.g. after a module's own fixture — fails with InvalidIsolationWarning)."""
+
+
 @pytest.fixture
 def due_date(chain) -> int:
     """A due date a week after the next block."""

@@ -12,8 +12,6 @@ ADMIN_ROLE = b"\x00" * 32
 ROLES = [
     ("twin_registry", "SERVICER_ROLE"),
     ("twin_registry", "DEFAULT_ADMIN_ROLE"),
-    ("order_book", "MATCH_WRITER_ROLE"),
-    ("order_book", "EXECUTION_WRITER_ROLE"),
     ("order_book", "DEFAULT_ADMIN_ROLE"),
     ("match_ledger", "MATCHER_ROLE"),
     ("match_ledger", "DEFAULT_ADMIN_ROLE"),

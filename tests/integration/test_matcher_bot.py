@@ -222,6 +222,38 @@ def test_bot__order_unmatched_while_the_bot_was_down__matched_again_after_restar
     wait_until_matched(setup, registry, order, timeout=120)
 
 
+def test_bot__transaction_left_pending_before_a_kill__replaced_and_mined_after_restart(setup, registry, bot):
+    """A transaction of the matcher's that cannot be mined as sent (its fee cap, 1 wei, is below the base fee, as
+    when fees rise after a crash) is left pending while the bot is down. The restarted bot reads it back from the
+    node's pool, re-sends the same call with higher fees, and only then plans: the call's effect lands once, and
+    new orders are matched (issue 10, point 12)."""
+    w3 = setup["w3"]
+    ledger = contract(w3, registry, "MatchLedger")
+    matcher, customer = dev_account(MATCHER), dev_account(CUSTOMERS[1]).address
+    bot.kill()
+    nonce = w3.eth.get_transaction_count(matcher.address, "pending")
+    assert nonce == w3.eth.get_transaction_count(matcher.address, "latest"), "the matcher has a pending transaction"
+    importance = 1 if ledger.functions.customerImportance(customer).call() == 0 else 0
+    call = ledger.functions.setCustomerImportance(customer, importance).build_transaction(
+        {"from": matcher.address, "nonce": nonce, "gas": 200_000, "maxFeePerGas": 1, "maxPriorityFeePerGas": 0,
+         "chainId": w3.eth.chain_id}
+    )  # fmt: skip
+    stuck = w3.eth.send_raw_transaction(matcher.sign_transaction(call).raw_transaction)
+    time.sleep(6)  # three block periods
+    assert w3.eth.get_transaction_count(matcher.address, "latest") == nonce, "the 1-wei transaction was mined"
+    assert w3.eth.get_transaction_count(matcher.address, "pending") == nonce + 1
+
+    order = place(setup, registry, 1, seed=321)
+    bot.start()
+    wait_until_matched(setup, registry, order, timeout=120)
+
+    assert ledger.functions.customerImportance(customer).call() == importance
+    assert w3.eth.get_transaction_count(matcher.address, "latest") >= nonce + 2  # the replacement, then the match
+    with pytest.raises(Exception, match="not found"):
+        w3.eth.get_transaction_receipt(stuck)  # the replacement, not the 1-wei original, took the nonce
+    assert "resumed a transaction left pending" in bot.log.read_text()
+
+
 def test_verify__every_batch_re_runs_to_the_same_decisions(network, registry_file, ipfs, setup, registry):
     ledger = contract(setup["w3"], registry, "MatchLedger")
     batches = int(ledger.functions.batchCount().call())

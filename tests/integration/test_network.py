@@ -11,6 +11,7 @@ from pathlib import Path
 from offchain.chain.requests import sample_order
 from offchain.network import manager, rpc
 from offchain.network.layout import NetworkConfig
+from offchain.settings import PROJECT_ROOT as ROOT
 from offchain.types import OrderStatus
 from tests.integration.conftest import (
     LOOPBACK,
@@ -108,7 +109,9 @@ def test_deploy__writes_a_registry_with_live_contracts(network, registry):
         assert w3.eth.get_transaction_receipt(entry.tx)["blockNumber"] == entry.block
     book = contract(w3, registry, "OrderBook")
     ledger = contract(w3, registry, "MatchLedger")
-    assert book.functions.hasRole(book.functions.MATCH_WRITER_ROLE().call(), ledger.address).call()
+    log = contract(w3, registry, "ExecutionLog")
+    assert book.functions.matchWriter().call() == ledger.address
+    assert book.functions.executionWriter().call() == log.address
     assert contract(w3, registry, "TwinRegistry").functions.catalogueMasks().call() == [0b111111, 0b11111111]
 
 
@@ -145,9 +148,26 @@ def test_deploy__registry_of_older_contracts__says_so_and_deploys_the_new_ones(n
     )  # fmt: skip
 
     assert "the contracts changed since older.json was deployed (MatchLedger)" in done.stderr
+    assert "WARNING" not in done.stderr  # the dev network: its test accounts are the point
     redeployed = json.loads(path.read_text())
     assert redeployed["contracts"]["MatchLedger"]["address"] != registry.contracts["MatchLedger"].address
     assert any(e.get("name") == "isStranded" for e in redeployed["contracts"]["MatchLedger"]["abi"])
+
+
+def test_deploy__outside_the_dev_network_with_test_accounts__warns_loudly(tmp_path):
+    """ape's in-process chain (chain id 1337) stands in for a real consortium's: the shipped dev parameters name
+    TEST::0 as admin and TEST::1..3 as servicers and matcher, so the deployment says so in a banner."""
+    done = ape_run(
+        "deploy", "--network", "ethereum:local:test", "--account", "TEST::0",
+        "--params", str(ROOT / "deployments" / "params" / "imse.yaml"), "--registry", str(tmp_path / "local.json"),
+    )  # fmt: skip
+
+    assert "WARNING: chain 1337 is not the dev network" in done.stderr
+    assert "admin (DEFAULT_ADMIN_ROLE of every contract): 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 is TEST::0" in (
+        done.stderr
+    )
+    assert "MATCHER_ROLE: 0x90F79bf6EB2c4f870365E785982E1f101E93b906 is TEST::3" in done.stderr
+    assert (tmp_path / "local.json").is_file()
 
 
 def test_order_placed_on_customer_node__is_seen_on_matcher_node(network, registry):

@@ -7,7 +7,9 @@ import itertools
 import pytest
 
 from offchain.types import REWORK_PRIORITY, Mover, OrderStatus, order_moves
-from tests.contracts.helpers import assert_events, reverts, role
+from tests.contracts.helpers import assert_events, reverts
+
+ZERO_ADDRESS = "0x" + "00" * 20
 
 # The state an order has to be driven into before a move, as the path of writer moves from Placed.
 PATH_TO = {
@@ -20,13 +22,19 @@ PATH_TO = {
 REAL_STATES = [s for s in OrderStatus if s != OrderStatus.NONE]
 
 
-@pytest.fixture
-def writers(order_book, admin, accounts):
-    """Plain accounts holding the writer roles, so the status machine is tested apart from the other contracts."""
-    match_writer, execution_writer = accounts[8], accounts[9]
-    order_book.grantRole(order_book.MATCH_WRITER_ROLE(), match_writer, sender=admin)
-    order_book.grantRole(order_book.EXECUTION_WRITER_ROLE(), execution_writer, sender=admin)
-    return {Mover.MATCH_WRITER: match_writer, Mover.EXECUTION_WRITER: execution_writer}
+@pytest.fixture(scope="module")
+def order_book(project, twin_registry, admin, customer, other_customer, stranger, accounts):
+    """An OrderBook of its own whose status writers are two plain accounts, so the status machine is tested apart
+    from MatchLedger and ExecutionLog (which only ever ask for the moves they own). Names the session fixtures the
+    module uses, so ape's snapshots see them made first."""
+    book = project.OrderBook.deploy(admin, twin_registry, sender=admin)
+    book.setStatusWriters(accounts[8], accounts[9], sender=admin)
+    return book
+
+
+@pytest.fixture(scope="module")
+def writers(order_book, accounts):
+    return {Mover.MATCH_WRITER: accounts[8], Mover.EXECUTION_WRITER: accounts[9]}
 
 
 def _drive(order_book, order_id, target, writers, customer):
@@ -112,19 +120,19 @@ def test_set_status__allowed_move_by_the_other_writer__reverts(
     order_id = create_order()
     _drive(order_book, order_id, start, writers, customer)
     wrong = writers[Mover.EXECUTION_WRITER if mover == Mover.MATCH_WRITER else Mover.MATCH_WRITER]
-    needed = role("MATCH_WRITER_ROLE" if mover == Mover.MATCH_WRITER else "EXECUTION_WRITER_ROLE")
 
-    with reverts(order_book.AccessControlUnauthorizedAccount, account=wrong.address, neededRole=needed):
+    with reverts(
+        order_book.OrderBookNotStatusWriter, orderId=order_id, caller=wrong.address, writer=writers[mover].address
+    ):
         order_book.setStatus(order_id, to, sender=wrong)
 
 
 @pytest.mark.parametrize("caller", ["customer", "stranger", "admin"])
-def test_set_status__caller_without_writer_role__reverts(order_book, order_id, request, caller):
-    account = request.getfixturevalue(caller)
+def test_set_status__caller_not_a_writer__reverts(order_book, order_id, writers, customer, stranger, admin, caller):
+    account = {"customer": customer, "stranger": stranger, "admin": admin}[caller]
+    match_writer = writers[Mover.MATCH_WRITER].address
 
-    with reverts(
-        order_book.AccessControlUnauthorizedAccount, account=account.address, neededRole=role("MATCH_WRITER_ROLE")
-    ):
+    with reverts(order_book.OrderBookNotStatusWriter, orderId=order_id, caller=account.address, writer=match_writer):
         order_book.setStatus(order_id, OrderStatus.MATCHED, sender=account)
 
 

@@ -1,0 +1,38 @@
+"""The local dev network and its well-known accounts.
+
+The dev network's genesis pre-funds the first accounts of ape's public test mnemonic, whose keys everyone has. They
+are right for a consortium of one machine and wrong anywhere else: a deployment that makes one of them the admin (or
+grants it a role) on any other chain hands that power to whoever reads this file.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from eth_account import Account
+
+from offchain.settings import DEV_CHAIN_ID, TEST_MNEMONIC
+
+WELL_KNOWN_COUNT = 20
+"""How many accounts of the test mnemonic count as well known (ape, Hardhat and anvil show the first 10–20)."""
+
+
+def dev_accounts(mnemonic: str, count: int) -> list[str]:
+    """The first `count` accounts of a mnemonic (ape's test accounts when it is ape's test mnemonic)."""
+    Account.enable_unaudited_hdwallet_features()
+    return [Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}").address for i in range(count)]
+
+
+@cache
+def _well_known() -> dict[str, int]:
+    return {address.lower(): index for index, address in enumerate(dev_accounts(TEST_MNEMONIC, WELL_KNOWN_COUNT))}
+
+
+def well_known_index(address: str) -> int | None:
+    """The index of `address` among the test mnemonic's well-known accounts (TEST::<index>), or None."""
+    return _well_known().get(address.lower())
+
+
+def is_dev_chain(chain_id: int) -> bool:
+    """True for the local dev network's chain id."""
+    return chain_id == DEV_CHAIN_ID
