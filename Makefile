@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 APE := $(VENV)/ape
 
-.PHONY: help install up down status compile abi test lint typecheck pytest gas clean
+.PHONY: help install up down status compile abi test lint typecheck pytest coverage gas clean
 NETWORK := ethereum:imse:node
 DEPLOYER := TEST::0
 MATCHER := TEST::3
@@ -55,7 +55,12 @@ pytest: install ## every pytest suite through ape (contracts, off-chain, toolcha
 	@$(APE) compile --force
 	$(APE) test tests
 
-test: lint typecheck pytest ## run every check and test (the CI command)
+coverage: compile ## contract suite on anvil (ape-foundry) with coverage: table, .build/coverage/; fails below 95 % / every branch
+	@# the stateful test at 10 runs: every one of its transactions is traced twice
+	IMSE_STATEFUL_EXAMPLES=10 $(APE) test tests/contracts --network ethereum:local:foundry --coverage -p no:cacheprovider
+	$(VENV)/python -m tests.coverage.check --statements 95 --branches 100
+
+test: lint typecheck pytest coverage ## run every check and test (the CI command)
 
 gas: compile ## gas of every state-changing function vs the targets (table; fails when over)
 	$(APE) run gas

@@ -15,7 +15,17 @@ from offchain.chain.connection import Chain, attach
 from offchain.chain.deploy import deploy_platform, to_registry
 from offchain.chain.signer import Signer
 from offchain.types import CatalogueKind
+from tests import ape_tracing
 from tests.contracts.values import COLOURS, MATERIALS
+
+ape_tracing.install()  # `ape test --gas` on anvil: see tests/ape_tracing.py
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.coverage.plugin import COVERAGE
+
+    COVERAGE.configure(config)  # `ape test --coverage` on anvil: see tests/coverage/
+
 
 # ---------------------------------------------------------------------------------------------- accounts
 

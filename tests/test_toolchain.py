@@ -176,3 +176,40 @@ def test_shim__unsupported_use__exits_2_with_usage(args):
 
     assert done.returncode == 2
     assert "usage:" in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------- anvil (second EVM)
+
+ANVIL = ROOT / ".tools" / "anvil" / "anvil"
+APE = ROOT / ".venv" / "bin" / "ape"
+
+
+def test_anvil__is_the_pinned_release_and_on_the_venvs_path():
+    package = json.loads((ROOT / "package.json").read_text())["dependencies"]["@foundry-rs/anvil-linux-amd64"]
+    found = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", "import shutil; print(shutil.which('anvil'))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+
+    assert _pinned("ANVIL_VERSION") == package
+    assert subprocess.run([ANVIL, "--version"], capture_output=True, text=True, check=True).stdout.startswith(
+        f"anvil Version: {package}"
+    )
+    assert found.stdout.strip() == str(ANVIL)  # where ape-foundry looks (shutil.which)
+
+
+def test_ape_test_on_anvil__gas_table_printed_and_custom_errors_decoded():
+    """`ape test --gas` on anvil (ape-foundry): every OrderBook test passes — custom errors of transactions and of
+    reverting views decoded, struct returns of traced views decoded (tests/ape_tracing.py) — and the per-method
+    gas table is printed."""
+    done = subprocess.run(
+        [APE, "test", "tests/contracts/order_book", "--network", "ethereum:local:foundry", "--gas", "-q",
+         "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+
+    assert done.returncode == 0, output[-4000:]
+    assert "OrderBook Gas" in output
+    assert re.search(r"placeOrder\s+\d+\s+\d+", output), output[-3000:]
+    assert re.search(r"\d+ passed", output)

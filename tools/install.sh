@@ -3,8 +3,9 @@
 #
 #   Debian packages   prusa-slicer                      (apt; the only system-wide step)
 #   .venv/            Python 3.11 venv with the package, ape, web3, slither, pytest, ...
-#   node_modules/     solcjs + OpenZeppelin contracts   (npm ci, from package-lock.json)
+#   node_modules/     solcjs + OpenZeppelin contracts + anvil (npm ci, from package-lock.json)
 #   .tools/solcx/     solc-v<X.Y.Z> -> tools/solc-shim.js (what ape-solidity / py-solc-x look for)
+#   .tools/anvil/     anvil -> node_modules/@foundry-rs/... (ape-foundry finds it on PATH; the venv puts it there)
 #   .tools/bin/       geth v1.13.15 and kubo's ipfs, built through the Go module proxy
 #
 # Idempotent and fast on a second run: each step checks a stamp or a version first and skips when current.
@@ -18,6 +19,7 @@ cd "$ROOT"
 GETH_VERSION="1.13.15"   # the last geth that seals clique blocks
 KUBO_VERSION="0.42.0"    # newest kubo whose module builds from the proxy (0.43 replaces go-libp2p by a fork)
 SOLC_VERSION="0.8.28"
+ANVIL_VERSION="1.7.1"   # npm @foundry-rs/anvil-linux-amd64 (package.json pins it)
 APT_PACKAGES=(prusa-slicer)
 
 TOOLS="$ROOT/.tools"
@@ -84,7 +86,7 @@ install_python() {
   local site
   site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   cat >"$site/imse_toolchain.pth" <<EOF
-import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$TOOLS/solcx"); os.environ.setdefault("APE_DATA_FOLDER", "$ROOT/.ape-data"); os.environ.setdefault("IMSE_TOOLS_BIN", "$TOOLS/bin")
+import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$TOOLS/solcx"); os.environ.setdefault("APE_DATA_FOLDER", "$ROOT/.ape-data"); os.environ.setdefault("IMSE_TOOLS_BIN", "$TOOLS/bin"); os.environ["PATH"] = os.environ.get("PATH", "") if "$TOOLS/anvil" in os.environ.get("PATH", "").split(os.pathsep) else "$TOOLS/anvil" + os.pathsep + os.environ.get("PATH", "")
 EOF
 }
 
@@ -96,7 +98,7 @@ install_node() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     info "npm packages current (node_modules)"
   else
-    step "Installing npm packages (solc $SOLC_VERSION, OpenZeppelin)"
+    step "Installing npm packages (solc $SOLC_VERSION, OpenZeppelin, anvil $ANVIL_VERSION)"
     npm ci --no-audit --no-fund --loglevel=error
     echo "$want" >"$stamp"
   fi
@@ -106,6 +108,12 @@ install_node() {
   reports "$SOLC_VERSION\+commit" "$TOOLS/solcx/solc-v$SOLC_VERSION" --version ||
     die "solc shim does not report $SOLC_VERSION"
   info "solc shim: $("$TOOLS/solcx/solc-v$SOLC_VERSION" --version | tail -1)"
+  # anvil (the second test EVM, for `ape test --gas` / `--coverage` through ape-foundry, which looks it up on PATH):
+  # the npm package's binary, linked into a folder of its own that the venv's .pth line puts first on PATH.
+  mkdir -p "$TOOLS/anvil"
+  ln -sfn "$ROOT/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" "$TOOLS/anvil/anvil"
+  reports "^anvil Version: $ANVIL_VERSION" "$TOOLS/anvil/anvil" --version || die "anvil does not report $ANVIL_VERSION"
+  info "anvil $ANVIL_VERSION"
 }
 
 # ----------------------------------------------------------------------------------------------- go

@@ -68,11 +68,25 @@ def decoded_revert(err: Any, errors: Iterable[Any]) -> tuple[str, dict[str, Any]
     name = type(err).__name__
     if hasattr(err, "inputs") and any(abi.name == name for abi in abis):
         return name, dict(err.inputs)
-    data = revert_bytes(getattr(err, "revert_message", None))
+    data = ape_revert_data(err)
     for abi in abis:
         if data[:4] == error_selector(abi):
             return abi.name, decode_error_data(abi, data)
     return None
+
+
+def ape_revert_data(err: Any) -> bytes:
+    """The raw revert data behind an ape exception, whichever test provider raised it: ape's in-process EVM puts it
+    in `revert_message` (the str() of the bytes); ape-foundry (anvil) puts a lossy text rendering there ("custom error
+    0x…: " and the arguments as characters) but keeps the bytes as the return value of the call's trace."""
+    data = revert_bytes(getattr(err, "revert_message", None))
+    if data:
+        return data
+    try:
+        traced = getattr(getattr(err, "trace", None), "return_value", None)
+    except Exception:  # a provider that cannot trace: no data, not a new error
+        return b""
+    return revert_bytes(traced) if isinstance(traced, str | bytes | bytearray) else b""
 
 
 # ---------------------------------------------------------------------------------------------- web3 side

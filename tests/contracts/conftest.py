@@ -20,7 +20,10 @@ from tests.contracts.values import (
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_first(platform, admin, servicer, other_servicer, matcher, operator, customer, other_customer, stranger):
+def _session_first(
+    platform, twin_registry, match_ledger, execution_log,  # (order_book: test_status.py has its own)
+    admin, servicer, other_servicer, matcher, operator, customer, other_customer, stranger,
+):  # fmt: skip
     """Session-scoped fixtures set up before any test's own (ape snapshots the chain per test; a session fixture
     first asked for late — e.g. after a module's own fixture — fails with InvalidIsolationWarning)."""
 

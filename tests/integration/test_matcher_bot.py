@@ -283,8 +283,12 @@ def test_verify__every_batch_re_runs_to_the_same_decisions(network, registry_fil
         assert check["decisions"]
 
 
-def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(network, registry_file, ipfs):
+def test_rules_script__register_new_rule_and_version_list_and_wrong_caller(network, registry_file, ipfs, bot):
     from tests.integration.conftest import ape_run
+
+    # The script signs with the matcher's key through another node than the bot's: with the bot still sending,
+    # both would take the same nonce ("nonce too low" for whichever lands second). One key, one sender at a time.
+    bot.stop()
 
     options = ["--network", f"ethereum:imse:{network.node('boot').rpc_url}", "--registry", str(registry_file)]
     ipfs_option = ["--ipfs-api", ipfs.nodes[0].api_url]

@@ -369,3 +369,30 @@ def test_unmatch__then_rematch__works(match_ledger, order_book, matcher, matched
     match_ledger.publishMatches(NO_INPUT, "", [match_input(matched_order, other)], sender=matcher)
 
     assert match_ledger.getMatch(matched_order).twinId == other
+
+
+def test_unmatch__execution_log_not_wired__unmatches_all_the_same(
+    project, twin_registry, admin, matcher, customer, twin_id, match_input, due_date
+):
+    """MatchLedger works before ExecutionLog is wired in (`setExecutionLog` comes last at deployment): an unmatch
+    then has no assignment to clear and must not call a zero address. Found by the coverage run (this way of the
+    `if` was never taken)."""
+    from tests.contracts.values import order_request
+
+    book = project.OrderBook.deploy(admin, twin_registry, sender=admin)
+    ledger = project.MatchLedger.deploy(admin, book, twin_registry, sender=admin)
+    book.setStatusWriters(ledger, admin, sender=admin)
+    ledger.grantRole(ledger.MATCHER_ROLE(), matcher, sender=admin)
+    order_id = int(book.placeOrder(order_request(dueDate=due_date), sender=customer).events[0].orderId)
+    ledger.publishMatches(NO_INPUT, "", [match_input(order_id, twin_id)], sender=matcher)
+
+    tx = ledger.unmatch(order_id, sender=matcher)
+
+    assert_events(
+        tx,
+        [
+            book.OrderStatusChanged(orderId=order_id, **{"from": OrderStatus.MATCHED}, to=OrderStatus.PLACED),
+            ledger.OrderUnmatched(orderId=order_id, twinId=twin_id, matcher=matcher.address),
+        ],
+    )
+    assert book.statusOf(order_id) == OrderStatus.PLACED

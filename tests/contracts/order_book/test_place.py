@@ -31,6 +31,10 @@ def test_place_order__valid__stores_placed_order_and_emits(order_book, customer,
     assert order_book.statusOf(1) == OrderStatus.PLACED
 
 
+def test_twin_registry__is_the_catalogue_it_checks_against(order_book, twin_registry):
+    assert order_book.twinRegistry() == twin_registry.address
+
+
 def test_place_order__any_account__needs_no_role(order_book, stranger, due_date):
     order_book.placeOrder(order_request(dueDate=due_date), sender=stranger)
 
