@@ -27,6 +27,11 @@ def digest(document: Any) -> bytes:
 def parse_json(data: bytes | str, what: str) -> Any:
     """JSON text → value; TwinValidationError naming `what` when it is not JSON (or not UTF-8)."""
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return json.loads(data, parse_constant=_not_a_number)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as err:
         raise TwinValidationError([f"(root): {what} is not valid JSON: {err}"]) from err
+
+
+def _not_a_number(token: str) -> Any:
+    """Python's json reads NaN and ±Infinity; JSON (RFC 8259) has no such numbers."""
+    raise ValueError(f"{token} is not a JSON number")

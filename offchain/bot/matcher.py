@@ -17,7 +17,6 @@ Safety, in order of importance:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -179,10 +178,10 @@ class MatcherBot:
             except ImseError as err:
                 unavailable.append(Unmatched(order_id, "design unavailable", {"error": str(err)[:300]}))
                 continue
-            order = self.view.pending_order(order_id, 0)
+            order = self.view.pending_order(order_id, per_copy)
             if order is None:
                 continue  # matched in a block not yet confirmed (by us, most likely): stays in the pool meanwhile
-            orders.append(dataclasses.replace(order, estimated_seconds=per_copy * order.quantity))
+            orders.append(order)
         now = int(time.time())
         window = float(self.rule.spec.get("window_hours", 24))
         printers = self.view.printers(self.storage, now, window, self._busy_until())

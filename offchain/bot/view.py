@@ -7,15 +7,18 @@ replayed event, a restart or a reorg can never make the bot match an order that 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from offchain.chain.connection import Chain
 from offchain.chain.records import OrderRequest
-from offchain.exceptions import ImseError
+from offchain.exceptions import ConfigError, ImseError
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.storage.base import Storage, fetch_verified
 from offchain.types import OrderStatus, TwinKind
+
+log = logging.getLogger("imse.matcher")
 
 MATCHABLE = (OrderStatus.PLACED, OrderStatus.REWORK)
 
@@ -60,8 +63,9 @@ class ChainView:
     def is_stranded(self, order_id: int) -> bool:
         return self.chain.match_ledger.is_stranded(order_id)
 
-    def pending_order(self, order_id: int, estimated_seconds: int) -> PendingOrder | None:
-        """The order as the engine takes it, or None when the head says it is no longer waiting for a match."""
+    def pending_order(self, order_id: int, seconds_per_copy: int) -> PendingOrder | None:
+        """The order as the engine takes it (its time: the copies' sliced time, at least a second), or None when the
+        head says it is no longer waiting for a match."""
         o = self.chain.order_book.order(order_id)
         if o.status not in MATCHABLE:
             return None
@@ -78,7 +82,7 @@ class ChainView:
             priority=o.priority,
             due_date=o.due_date,
             placed_at=o.placed_at,
-            estimated_seconds=estimated_seconds,
+            estimated_seconds=max(1, seconds_per_copy * o.quantity),
             rework=o.status == OrderStatus.REWORK,
             importance=self.chain.match_ledger.importance(o.customer),
         )
@@ -93,23 +97,26 @@ class ChainView:
                 continue
             document = self.twin_document(storage, twin.twin_id, twin.spec_digest)
             capacity = document.get("capacity", {}) if document else {}
-            shifts = (
-                shift_intervals(
-                    capacity["shifts"], now, now + round(window_hours * 3600), capacity.get("timezone", "UTC")
+            try:
+                shifts = (
+                    shift_intervals(
+                        capacity["shifts"], now, now + round(window_hours * 3600), capacity.get("timezone", "UTC")
+                    )
+                    if capacity.get("shifts")
+                    else ()
                 )
-                if capacity.get("shifts")
-                else ()
-            )
-            states.append(
-                PrinterState(
-                    twin_id=twin.twin_id,
-                    capability=twin.capability,
-                    status=twin.status,
-                    shifts=shifts,
-                    busy_until=busy.get(twin.twin_id, 0),
-                    availability=float(capacity.get("availability", 1.0)),
+                states.append(
+                    PrinterState(
+                        twin_id=twin.twin_id,
+                        capability=twin.capability,
+                        status=twin.status,
+                        shifts=shifts,
+                        busy_until=busy.get(twin.twin_id, 0),
+                        availability=capacity.get("availability", 1.0),
+                    )
                 )
-            )
+            except ConfigError as err:  # one printer's unusable document must not stop matching for the others
+                log.warning("printer twin %d left out of planning: %s", twin.twin_id, err)
         return states
 
     def current_document(self, storage: Storage, twin_id: int) -> dict[str, Any] | None:

@@ -5,9 +5,10 @@
 2. The basic constraints (the paper's eqs. 1–6, eq. 1 corrected: 90° turn allowed) for every (order, printer)
    pair at once, vectorised with numpy — the same verdicts as MatchLedger's on-chain check.
 3. Orders in rule order (rework first), each planned on a compatible printer: with `earliest_finish` the printer
-   where it finishes first, with `first_fit` the first one (by twin id) with room. A job lies inside one shift of
-   its printer and after the printer's previous job; a job that fits no shift in the window leaves the order
-   unmatched ("no capacity"). Pure: no chain, no clock (the window starts at `now`).
+   where it finishes first, with `first_fit` the first one (by twin id) with room. A job lies inside one stretch of
+   its printer's working time (its shifts merged) and after the printer's previous job; every stretch of the window
+   is searched; a job that fits none leaves the order unmatched ("no capacity"). Pure: no chain, no clock (the
+   window starts at `now`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from offchain.matching.model import Assignment, PendingOrder, PrinterState, Unmatched
+from offchain.exceptions import ConfigError
+from offchain.matching.model import U40, Assignment, PendingOrder, PrinterState, Unmatched, check_int, merge
 from offchain.matching.rules import Rule, rank
 from offchain.types import CATALOGUE_SIZE, Constraint, TwinStatus
 
@@ -141,22 +143,25 @@ def verdicts(orders: list[PendingOrder], printers: list[PrinterState]) -> Array:
 
 
 class _Timelines:
-    """Each printer's shifts and the cursor after its last planned job; fast per-order vector lookups."""
+    """Each printer's working time in the window (its shifts merged into disjoint stretches) and the cursor after its
+    last planned job. A job goes into the first stretch, at or after the cursor, with room for all of it — every
+    stretch of the window is searched, vectorised: per printer the running maximum of each stretch's room, so "the
+    first stretch with room ≥ d" is a count of stretches whose running maximum is below d."""
 
     def __init__(self, printers: list[PrinterState], window: tuple[int, int]) -> None:
         self.window = window
-        self.shifts = [
-            [(max(a, window[0]), min(b, window[1])) for a, b in p.shifts if b > window[0] and a < window[1]]
-            for p in printers
-        ]
-        count = len(printers)
-        self.cursor = np.full(count, window[0], dtype=np.int64)
-        self.index = np.zeros(count, dtype=np.int64)  # the shift the cursor is in (or before)
-        self.cur_end = np.full(count, -1, dtype=np.int64)
-        self.next_start = np.full(count, INF, dtype=np.int64)
-        self.next_end = np.full(count, INF, dtype=np.int64)
-        for p, printer in enumerate(printers):
-            self.cursor[p] = max(window[0], printer.busy_until)
+        self.shifts = [list(merge([(max(a, window[0]), min(b, window[1])) for a, b in p.shifts])) for p in printers]
+        self.shifts = [[(a, b) for a, b in stretches if a < b] for stretches in self.shifts]
+        count, width = len(printers), max((len(s) for s in self.shifts), default=0) or 1
+        # Padding stretches are empty and after the window: no room, never chosen.
+        self.starts = np.full((count, width), window[1], dtype=np.int64)
+        self.ends = np.full((count, width), window[1], dtype=np.int64)
+        for p, stretches in enumerate(self.shifts):
+            for k, (a, b) in enumerate(stretches):
+                self.starts[p, k], self.ends[p, k] = a, b
+        self.cursor = np.asarray([max(window[0], p.busy_until) for p in printers], dtype=np.int64)
+        self.reach = np.zeros((count, width), dtype=np.int64)  # running max of room, stretch by stretch
+        for p in range(count):
             self._settle(p)
 
     def shift_seconds(self, p: int) -> int:
@@ -169,40 +174,29 @@ class _Timelines:
         return max((b - a for a, b in self.shifts[p]), default=0)
 
     def _settle(self, p: int) -> None:
-        """Moves printer p's cursor into its current or next shift and caches that shift's end and the next one."""
-        shifts, i = self.shifts[p], int(self.index[p])
-        while i < len(shifts) and shifts[i][1] <= self.cursor[p]:
-            i += 1
-        self.index[p] = i
-        if i < len(shifts):
-            self.cursor[p] = max(int(self.cursor[p]), shifts[i][0])
-            self.cur_end[p] = shifts[i][1]
-            self.next_start[p], self.next_end[p] = shifts[i + 1] if i + 1 < len(shifts) else (INF, INF)
-        else:
-            self.cur_end[p] = -1
-            self.next_start[p] = self.next_end[p] = INF
+        room = self.ends[p] - np.maximum(self.starts[p], self.cursor[p])
+        self.reach[p] = np.maximum.accumulate(room)
 
     def batch(self, durations: Array, candidates: Array) -> tuple[Array, Array]:
         """(start, finish) matrices for a batch of jobs (rows) on every printer (columns); finish INF where the
-        printer is not a candidate or the job does not fit its current or next shift."""
-        d = durations[:, None]
-        fits_here = self.cursor[None, :] + d <= self.cur_end[None, :]
-        start = np.where(fits_here, self.cursor[None, :], self.next_start[None, :])
-        finish = start + d
-        usable = candidates & (fits_here | (finish <= self.next_end[None, :]))
-        return start, np.where(usable, finish, INF)
+        printer is not a candidate or no stretch has room for the job."""
+        first = (self.reach[None, :, :] < durations[:, None, None]).sum(axis=2)  # jobs × printers
+        found = first < self.reach.shape[1]
+        at = np.minimum(first, self.reach.shape[1] - 1)
+        begins = np.take_along_axis(self.starts, at.T, axis=1).T
+        start = np.maximum(begins, self.cursor[None, :])
+        usable = candidates & found
+        return start, np.where(usable, start + durations[:, None], INF)
 
     def column(self, p: int, durations: Array, candidates: Array) -> tuple[Array, Array]:
         """(start, finish) of the given jobs on printer p alone (after a booking changed p)."""
-        fits_here = self.cursor[p] + durations <= self.cur_end[p]
-        start = np.where(fits_here, self.cursor[p], self.next_start[p])
-        finish = start + durations
-        usable = candidates & (fits_here | (finish <= self.next_end[p]))
-        return start, np.where(usable, finish, INF)
+        first = (self.reach[p][None, :] < durations[:, None]).sum(axis=1)
+        found = first < self.reach.shape[1]
+        start = np.maximum(self.starts[p][np.minimum(first, self.reach.shape[1] - 1)], self.cursor[p])
+        usable = candidates & found
+        return start, np.where(usable, start + durations, INF)
 
     def book(self, p: int, start: int, finish: int) -> None:
-        if start >= self.next_start[p]:
-            self.index[p] += 1
         self.cursor[p] = finish
         self._settle(p)
 
@@ -251,6 +245,11 @@ class Problem:
 
 
 def problem(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, now: int) -> Problem:
+    check_int("matching", "now", now, 0, U40 - round(rule.window_hours * 3600))
+    for what, ids in (("order", [o.order_id for o in orders]), ("printer", [p.twin_id for p in printers])):
+        if len(set(ids)) < len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})[:5]
+            raise ConfigError(f"{what} id(s) {', '.join(map(str, twice))} appear more than once")
     printers, window, timelines, active, excluded = prepare_printers(printers, rule, now)
     cols = _Columns(orders, printers)
     passing = compatible_matrix(cols) if orders else np.zeros((0, len(printers)), dtype=bool)

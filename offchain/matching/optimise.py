@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from offchain.matching.engine import Plan, problem
+from offchain.matching.engine import INF, Plan, problem
 from offchain.matching.metrics import weight
 from offchain.matching.model import Assignment, PendingOrder, PrinterState
 from offchain.matching.rules import Rule
@@ -41,11 +41,8 @@ def optimise(orders: list[PendingOrder], printers: list[PrinterState], rule: Rul
     open_rows = np.flatnonzero(compatible.any(axis=1))
     assignments: list[Assignment] = []
     while len(open_rows):
-        here = timelines.cursor[None, :] + durations[open_rows, None]
-        fits_here = here <= timelines.cur_end[None, :]
-        start = np.where(fits_here, timelines.cursor[None, :], timelines.next_start[None, :])
-        finish = start + durations[open_rows, None]
-        usable = compatible[open_rows] & (fits_here | (finish <= timelines.next_end[None, :]))
+        start, finish = timelines.batch(durations[open_rows], compatible[open_rows])
+        usable = finish < INF
         if not usable.any():
             break
         lateness = np.maximum(0, finish - due[open_rows, None]) / 3600.0

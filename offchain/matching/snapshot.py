@@ -11,7 +11,7 @@ from typing import Any
 from offchain.canonical import canonical_bytes
 from offchain.exceptions import ConfigError
 from offchain.matching.engine import Plan, plan
-from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
+from offchain.matching.model import U40, PendingOrder, PrinterState, check_int, shift_intervals
 from offchain.matching.optimise import optimise
 from offchain.matching.rules import Rule, parse_rule
 
@@ -58,16 +58,21 @@ class Snapshot:
     def from_json(cls, data: Any) -> Snapshot:
         if not isinstance(data, dict) or data.get("format") != "imse-match-input/1":
             raise ConfigError("not a matcher input snapshot (format imse-match-input/1)")
-        rule = data["rule"]
-        return cls(
-            now=int(data["now"]),
-            rule_spec=rule["spec"],
-            orders=[PendingOrder.from_json(o) for o in data["orders"]],
-            printers=[PrinterState.from_json(p) for p in data["printers"]],
-            mode=data.get("mode", "rule"),
-            rule_id=int(rule.get("id", 0)),
-            rule_version=int(rule.get("version", 0)),
-        )
+        try:
+            rule, orders, printers = data["rule"], data["orders"], data["printers"]
+            if not isinstance(orders, list) or not isinstance(printers, list) or not isinstance(rule, dict):
+                raise ConfigError("snapshot: orders and printers must be lists, rule an object")
+            return cls(
+                now=check_int("snapshot", "now", data["now"], 0, U40),
+                rule_spec=rule["spec"],
+                orders=[PendingOrder.from_json(_object(o, "order")) for o in orders],
+                printers=[PrinterState.from_json(_object(p, "printer")) for p in printers],
+                mode=data.get("mode", "rule"),
+                rule_id=check_int("snapshot", "rule.id", rule.get("id", 0), 0, U40),
+                rule_version=check_int("snapshot", "rule.version", rule.get("version", 0), 0, U40),
+            )
+        except KeyError as err:
+            raise ConfigError(f"snapshot: missing {err}") from err
 
 
 def load_inputs(orders: Any, printers: Any, rule_spec: Any, *, now: int | None = None, mode: str = "rule") -> Snapshot:
@@ -79,14 +84,12 @@ def load_inputs(orders: Any, printers: Any, rule_spec: Any, *, now: int | None =
         orders = orders.get("orders")
     if not isinstance(orders, list) or not isinstance(printers, list):
         raise ConfigError('orders and printers must be JSON lists (orders may be {"now": …, "orders": [...]})')
-    when = int(now if now is not None else time.time())
+    when = check_int("input", "now", now if now is not None else int(time.time()), 0, U40)
     rule = parse_rule(rule_spec)
     window_end = when + round(rule.window_hours * 3600)
     states = []
     for raw in printers:
-        if not isinstance(raw, dict):
-            raise ConfigError("each printer is a JSON object")
-        entry = dict(raw)
+        entry = dict(_object(raw, "printer"))
         shifts = entry.get("shifts", [])
         timezone = entry.pop("timezone", "UTC")
         if shifts and isinstance(shifts[0], dict):
@@ -94,7 +97,11 @@ def load_inputs(orders: Any, printers: Any, rule_spec: Any, *, now: int | None =
         states.append(PrinterState.from_json(entry))
     pending = []
     for raw in orders:
-        if not isinstance(raw, dict):
-            raise ConfigError("each order is a JSON object")
-        pending.append(PendingOrder.from_json(raw))
+        pending.append(PendingOrder.from_json(_object(raw, "order")))
     return Snapshot(when, rule_spec, pending, states, mode)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"each {what} is a JSON object; got {value!r:.60}")
+    return value
