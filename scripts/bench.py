@@ -2,7 +2,7 @@
 
     ape run bench publish                          P = 5 s and 2 s, fixed rate and saturation, 60 blocks per round
     ape run bench publish --periods 5 --blocks 20  a shorter look
-    ape run bench matching                         rule vs optimising mode, 100 × 10 … 10,000 × 1,000
+    ape run bench matching                         rule vs optimising mode (CP-SAT), 20 × 3 … 10,000 × 1,000
     ape run bench match-latency                    OrderPlaced → OrderMatched through the bot on a 4-node network
 
 Each block period gets its own fresh 4-node network (its own ports, in the output folder), deployed with
@@ -169,7 +169,7 @@ def publish(cli_ctx, periods, blocks, rate, workers, window, out, base_port):  #
 @ape_cli_context()
 @click.option(
     "--sizes",
-    default="100x10,1000x100,5000x500,10000x1000",
+    default="20x3,60x6,100x10,1000x100,5000x500,10000x1000",
     show_default=True,
     help="orders x printers, comma-separated",
 )

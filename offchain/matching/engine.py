@@ -36,6 +36,7 @@ class Plan:
     unmatched: list[Unmatched]
     window: tuple[int, int]
     excluded: dict[int, str] = field(default_factory=dict)  # twin id → why it took no orders
+    bound: dict[str, Any] | None = None  # optimising mode: what the solver proved (cpsat.Bound)
 
     def to_json(self) -> dict[str, Any]:
         by_printer: dict[int, list[dict[str, Any]]] = {}
@@ -48,6 +49,7 @@ class Plan:
             "plan": [{"twin_id": twin, "jobs": jobs} for twin, jobs in by_printer.items()],
             "unmatched": [u.to_json() for u in self.unmatched],
             "excluded_printers": {str(k): v for k, v in self.excluded.items()},
+            **({"bound": self.bound} if self.bound is not None else {}),
         }
 
 

@@ -40,6 +40,7 @@ class Rule:
     window_hours: float
     strategy: str
     spec: dict[str, Any]
+    solver_seconds: float = 5.0
 
 
 @cache
@@ -71,6 +72,7 @@ def parse_rule(spec: Any) -> Rule:
         window_hours=float(spec.get("window_hours", 24)),
         strategy=spec.get("strategy", "earliest_finish"),
         spec=spec,
+        solver_seconds=float(spec.get("solver_seconds", 5.0)),
     )
 
 

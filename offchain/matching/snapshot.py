@@ -10,9 +10,9 @@ from typing import Any
 
 from offchain.canonical import canonical_bytes
 from offchain.exceptions import ConfigError
+from offchain.matching.cpsat import optimal_plan
 from offchain.matching.engine import Plan, plan
 from offchain.matching.model import U40, PendingOrder, PrinterState, check_int, shift_intervals
-from offchain.matching.optimise import optimise
 from offchain.matching.rules import Rule, parse_rule
 
 MODES = ("rule", "optimal")
@@ -35,7 +35,7 @@ class Snapshot:
     def run(self) -> Plan:
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
-        engine = plan if self.mode == "rule" else optimise
+        engine = plan if self.mode == "rule" else optimal_plan
         return engine(self.orders, self.printers, self.rule, now=self.now)
 
     def to_json(self) -> dict[str, Any]:
