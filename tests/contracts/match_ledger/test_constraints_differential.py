@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from offchain.exceptions import ConfigError
 from offchain.matching.constraints import Part, check
 from offchain.matching.engine import verdicts
 from offchain.matching.model import PendingOrder, PrinterState
-from offchain.types import Capability, TwinStatus
+from offchain.types import CATALOGUE_SIZE, Capability, Constraint, TwinStatus
 
 PLATE = st.integers(min_value=1, max_value=400_000)
 MASK = st.integers(min_value=1, max_value=2**64 - 1)
@@ -72,6 +74,13 @@ def test_check_constraints__on_chain_reference_and_engine__agree(match_ledger, p
     part, cap = pair
     on_chain = _on_chain(match_ledger, part, cap)
     assert on_chain == check(part, cap), (part, cap)
+    if part.material >= CATALOGUE_SIZE or part.colour >= CATALOGUE_SIZE:
+        # Not a catalogue code (OrderBook never stores one): the engine refuses such an order at its boundary,
+        # the chain's check fails it — neither would ever match it.
+        assert on_chain != Constraint.NONE
+        with pytest.raises(ConfigError, match=r"out of range 0\.\.63"):
+            _engine(part, cap)
+        return
     assert on_chain == _engine(part, cap), (part, cap)
 
 
