@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 from offchain.matching.engine import Plan, plan, problem
 from offchain.matching.metrics import weight
 from offchain.matching.model import Assignment, PendingOrder, PrinterState
+from offchain.matching.optimise import optimise
 from offchain.matching.rules import Rule
 
 MAX_INTERVALS = 60_000
@@ -82,7 +83,7 @@ def solve(
 ) -> tuple[Plan, Bound]:
     """The optimising plan and its bound (the rule's window, threshold and exclusions apply)."""
     limit = float(seconds if seconds is not None else rule.solver_seconds)
-    baseline = _better(plan(orders, printers, rule, now=now), _rounds(orders, printers, rule, now), orders)
+    baseline = _better(plan(orders, printers, rule, now=now), optimise(orders, printers, rule, now=now), orders)
     p_ = problem(orders, printers, rule, now)
     durations = p_.cols.duration
     candidates = []  # (row, printer, earliest start, latest start)
@@ -216,12 +217,6 @@ def _plan_of(
     matched = {a.order_id for a in assignments}
     result: Plan = p_.result(assignments, [row for row, o in enumerate(orders) if o.order_id not in matched])
     return result
-
-
-def _rounds(orders: list[PendingOrder], printers: list[PrinterState], rule: Rule, now: int) -> Plan:
-    from offchain.matching.optimise import optimise
-
-    return optimise(orders, printers, rule, now=now)
 
 
 def _better(first: Plan, second: Plan, orders: list[PendingOrder]) -> Plan:

@@ -152,8 +152,8 @@ class _Timelines:
 
     def __init__(self, printers: list[PrinterState], window: tuple[int, int]) -> None:
         self.window = window
-        self.shifts = [list(merge([(max(a, window[0]), min(b, window[1])) for a, b in p.shifts])) for p in printers]
-        self.shifts = [[(a, b) for a, b in stretches if a < b] for stretches in self.shifts]
+        clipped = ([(max(a, window[0]), min(b, window[1])) for a, b in p.shifts] for p in printers)
+        self.shifts = [[(a, b) for a, b in merge(stretches) if a < b] for stretches in clipped]
         count, width = len(printers), max((len(s) for s in self.shifts), default=0) or 1
         # Padding stretches are empty and after the window: no room, never chosen.
         self.starts = np.full((count, width), window[1], dtype=np.int64)

@@ -181,20 +181,20 @@ def shift_intervals(
         raise ConfigError(f"unknown timezone {timezone!r}") from err
     check_int("matching window", "start", start, 0, U40)
     check_int("matching window", "end", end, start, U40)
+    weekly = []  # (days, start HH:MM, end HH:MM), each shift checked once
     for shift in shifts:
         days = shift.get("days") if isinstance(shift, dict) else None
         if not isinstance(days, list) or not days or not set(days) <= set(DAYS):
             raise ConfigError(f"weekly shift {shift!r}: days must be a list of {', '.join(DAYS)}")
-        _clock(shift, "start"), _clock(shift, "end")
+        weekly.append((set(days), _clock(shift, "start"), _clock(shift, "end")))
     first = dt.datetime.fromtimestamp(start, zone).date() - dt.timedelta(days=1)
     last = dt.datetime.fromtimestamp(end, zone).date()
     intervals = []
     day = first
     while day <= last:
-        for shift in shifts:
-            if DAYS[day.weekday()] not in shift["days"]:
+        for days, (h1, m1), (h2, m2) in weekly:
+            if DAYS[day.weekday()] not in days:
                 continue
-            (h1, m1), (h2, m2) = (_clock(shift, k) for k in ("start", "end"))
             begin = dt.datetime.combine(day, dt.time(h1, m1), zone)
             finish = dt.datetime.combine(day, dt.time(h2 % 24, m2), zone) + dt.timedelta(days=h2 // 24)
             if finish <= begin:

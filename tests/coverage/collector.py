@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tests.coverage.sources import Branch, CodeMap, Range, SourceIndex, Statement
+from tests.coverage.sources import Branch, CodeMap, Function, Range, SourceIndex, Statement
 
 TRACE_OPTIONS = {"disableStorage": True, "disableStack": True, "enableMemory": False, "enableReturnData": False}
 PRECOMPILES = {f"0x{n:040x}" for n in range(1, 11)}
@@ -33,6 +33,9 @@ class Collector:
         for branch in index.branches:
             by_range.setdefault(branch.range, branch)
         self._branch_by_range = by_range
+        self._functions: dict[tuple[str, str], list[Function]] = {}  # overloads share a name
+        for f in index.functions:
+            self._functions.setdefault((f.source, f.name), []).append(f)
 
     # ------------------------------------------------------------------------------------------ traces
 
@@ -53,10 +56,9 @@ class Collector:
                     branch.outcomes.add(int(following[1]["pc"]) != self._next_pc(code, pc))
         for statement in hit:
             statement.hits += 1
-        for function in {(s.source, s.function) for s in hit}:
-            for f in self.index.functions:
-                if (f.source, f.name) == function:
-                    f.hits += 1
+        for key in {(s.source, s.function) for s in hit}:
+            for function in self._functions.get(key, ()):
+                function.hits += 1
 
     def _attribute(
         self, root: CodeRef, call_tree: dict[str, Any], frames: list[dict[str, Any]]

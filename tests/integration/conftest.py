@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,16 @@ def send(w3: Web3, account: Any, call: Any, nonce: int | None = None, gas: int =
         }
     )
     return bytes(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction))
+
+
+def wait_until(what: str, check: Any, timeout: float = 60.0, poll: float = 0.25) -> Any:
+    """Polls `check()` until it returns something truthy (returned); fails the test naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(poll)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def status_json(network: NetworkConfig) -> dict[str, Any]:

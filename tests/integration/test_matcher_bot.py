@@ -25,7 +25,7 @@ from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
 from offchain.twins.schema import example_of
 from offchain.types import OrderStatus, TwinStatus
-from tests.integration.conftest import contract, dev_account, send, web3_for
+from tests.integration.conftest import contract, dev_account, send, wait_until, web3_for
 
 IMSE = str(Path(sys.executable).with_name("imse"))
 SERVICER, MATCHER, CUSTOMERS = 1, 3, (5, 6, 7)
@@ -239,7 +239,8 @@ def test_bot__transaction_left_pending_before_a_kill__replaced_and_mined_after_r
          "chainId": w3.eth.chain_id}
     )  # fmt: skip
     stuck = w3.eth.send_raw_transaction(matcher.sign_transaction(call).raw_transaction)
-    time.sleep(6)  # three block periods
+    sent_at = w3.eth.block_number
+    wait_until("three more blocks", lambda: w3.eth.block_number >= sent_at + 3)
     assert w3.eth.get_transaction_count(matcher.address, "latest") == nonce, "the 1-wei transaction was mined"
     assert w3.eth.get_transaction_count(matcher.address, "pending") == nonce + 1
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,20 +27,11 @@ from offchain.network.layout import NetworkConfig
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
 from offchain.types import OrderStatus
-from tests.integration.conftest import contract, dev_account, send
+from tests.integration.conftest import contract, dev_account, send, wait_until
 from tests.integration.test_matcher_bot import CUSTOMERS, MATCHER, SERVICER, place, wait
 
 CUT = "matcher"  # the signer cut off, and the node the bot uses
 MAJORITY = "boot"
-
-
-def _until(what: str, check: Callable[[], Any], timeout: float = 60.0, poll: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(poll)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def _ipc(network: NetworkConfig, node: str, method: str, *params: Any) -> Any:
@@ -110,7 +101,7 @@ def test_reorg__bot_publish_on_the_short_side__replaced_and_nothing_lost_or_doub
     # sealer first, so it holds the bot's batch until we let it seal its one block.
     bot = story["bot"]
     story["start_bot"]()  # first let the bot catch up with everything earlier tests left, then stop it
-    _until(
+    wait_until(
         "the bot to catch up, with nothing in flight",
         lambda: (
             (bot.status().checkpoint_block or 0) >= w3.eth.block_number - 3
@@ -125,12 +116,12 @@ def test_reorg__bot_publish_on_the_short_side__replaced_and_nothing_lost_or_doub
     manager.set_sealing(network, CUT, False)
     orders = place(setup, registry, 4, seed=2026)
     start = w3.eth.block_number
-    _until("the orders to settle", lambda: w3.eth.block_number >= start + 4)
+    wait_until("the orders to settle", lambda: w3.eth.block_number >= start + 4)
     _cut_off(network, CUT)
     cut_head = cut_w3.eth.block_number
 
     story["start_bot"]()
-    pooled = _until(
+    pooled = wait_until(
         "the bot's batch in the cut-off node's pool",
         lambda: rpc.call(network.node(CUT).rpc_url, "txpool_contentFrom", matcher)["pending"],
         timeout=90,
@@ -148,15 +139,17 @@ def test_reorg__bot_publish_on_the_short_side__replaced_and_nothing_lost_or_doub
 
     manager.set_sealing(network, CUT, True)
     (batch_hash,) = (tx["hash"] for tx in pooled.values())
-    short = _until("the batch sealed on the short side", lambda: _receipt(cut_w3, batch_hash), timeout=30)
+    short = wait_until("the batch sealed on the short side", lambda: _receipt(cut_w3, batch_hash), timeout=30)
     short_block, short_hash = int(short["blockNumber"]), bytes(short["blockHash"])
     assert short_block == cut_head + 1
     assert _status(cut_w3, registry, cancelled) == OrderStatus.MATCHED  # the short side's view
-    majority_head = _until("the majority side to outgrow the short one", lambda: w3.eth.block_number >= short_block + 3)
+    majority_head = wait_until(
+        "the majority side to outgrow the short one", lambda: w3.eth.block_number >= short_block + 3
+    )
     assert majority_head
 
     _heal(network, CUT)
-    _until(
+    wait_until(
         "the short side's block to be replaced",
         lambda: (
             bytes(cut_w3.eth.get_block(short_block)["hash"]) != short_hash
@@ -165,12 +158,15 @@ def test_reorg__bot_publish_on_the_short_side__replaced_and_nothing_lost_or_doub
         timeout=60,
     )
     rest = orders[1:]
-    _until(
+    wait_until(
         "every order but the cancelled one matched on the canonical chain",
         lambda: all(_status(w3, registry, o) == OrderStatus.MATCHED for o in rest),
         timeout=120,
     )
-    time.sleep(6)  # give a doubled publish the time to show
+    head = w3.eth.block_number
+    wait_until(  # a doubled publish would be planned in these spans, so it would show in the count below
+        "the bot to handle three more settled blocks", lambda: (bot.status().checkpoint_block or 0) >= head + 3
+    )
     matched = Counter(
         int(e["args"]["orderId"]) for e in ledger.events.OrderMatched.get_logs(from_block=start, to_block="latest")
     )
