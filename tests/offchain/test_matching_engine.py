@@ -72,6 +72,8 @@ def test_shipped_rules__valid(name):
         ({"name": "x", "keys": [{"key": "priority"}], "capacity_threshold": 1.5}, "capacity_threshold: 1.5"),
         ({"name": "x", "keys": [{"key": "priority"}, {"key": "priority"}]}, "a key appears twice"),
         ({"name": "x", "keys": [{"key": "priority"}], "strategy": "magic"}, "strategy: 'magic' is not one of"),
+        ({"name": "x", "keys": [{"key": "priority"}], "solver_seconds": 0}, "solver_seconds: 0 is less than or equal"),
+        ({"name": "x", "keys": [{"key": "priority"}], "solver_seconds": "fast"}, "solver_seconds: 'fast' is not of"),
         ({"name": "x", "keys": [{"key": "priority"}], "python": "print()"}, "Additional properties are not allowed"),
         ("fcfs", "is not of type 'object'"),
     ],
