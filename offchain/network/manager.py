@@ -204,9 +204,24 @@ def start_nodes(
         wait_for_sync(config, timeout=max(5.0, deadline - time.monotonic()), slack=0)
     for name in sealers:
         _wait_unlocked(config, config.node(name), deadline)
+    for name in _in_turn_last(config, sealers, signers):
         progress(f"starting the sealer of node {name}")
         set_sealing(config, name, True)
     return list(started)
+
+
+def _in_turn_last(config: NetworkConfig, sealers: list[str], signers: set[str]) -> list[str]:
+    """The sealers in start order, the one in turn for the next block last.
+
+    A node imports propagated blocks only once its own sealer runs (or a sync cycle ends); before that it discards
+    them ("Syncing, discarded propagated block"). Started first, the in-turn signer seals at once, the others drop
+    its block and each seal their own at the same height, and clique's "signed recently" rule can stall every fork
+    (seen in CI: head 1 for 30 s). Out-of-turn signers wait a random wiggle first, and if one of their blocks is
+    dropped, the in-turn block that follows outweighs it (difficulty 2 against 1) on every node."""
+    heads = [int(rpc.call(n.rpc_url, "eth_blockNumber"), 16) for n in running_nodes(config)]
+    ordered = sorted(signers)  # clique's turn order: signer addresses ascending
+    in_turn = ordered[(max(heads, default=0) + 1) % len(ordered)] if ordered else ""
+    return sorted(sealers, key=lambda name: config.node(name).account.lower() == in_turn)
 
 
 def _wait_unlocked(config: NetworkConfig, node: NodeSpec, deadline: float) -> None:
