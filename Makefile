@@ -16,26 +16,29 @@ help: ## list the targets
 install: ## install the whole toolchain into the project (apt, .venv, node_modules, .tools)
 	@tools/install.sh
 
-up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), IPFS swarm, matcher bot
+up: install compile ## bring up the platform: genesis (if none), 4-node clique network, deploy (if needed), IPFS swarm, matcher bot, web server
 	@$(APE) run abi check
 	@test -f "$${IMSE_NETWORK_DIR:-data/network}/network.json" || $(APE) run genesis
 	@$(APE) run network up
 	@$(APE) run deploy --network $(NETWORK) --account $(DEPLOYER)
 	@$(APE) run ipfs up
 	@$(APE) run bot up --network $(NETWORK) --account $(MATCHER)
+	@$(APE) run web up >/dev/null
 	@echo "registry: deployments/imse.json · IPFS API: http://127.0.0.1:30510 · bot log: data/matcher/bot.log"
-	@echo "status: make status · stop: make down"
-	@echo "RPC: http://127.0.0.1:30410"
+	@echo "RPC: http://127.0.0.1:30410 · web log: data/web/web.log · status: make status · stop: make down"
+	@echo "imseStudio: http://127.0.0.1:$${IMSE_WEB_PORT:-30600}/  (open it in a browser with a wallet such as MetaMask)"
 
-down: install ## stop the matcher bot, the clique network and the IPFS swarm (data is kept; `make up` resumes all)
+down: install ## stop the web server, the matcher bot, the clique network and the IPFS swarm (data is kept; `make up` resumes all)
+	@$(APE) run web down
 	@$(APE) run bot down
 	@$(APE) run ipfs down
 	@$(APE) run network down
 
-status: install ## status tables of the network, the IPFS swarm and the matcher bot
+status: install ## status tables of the network, the IPFS swarm, the matcher bot and the web server
 	@$(APE) run network status
 	@$(APE) run ipfs status
 	@$(APE) run bot status
+	@$(APE) run web status
 
 compile: install ## compile the contracts
 	@$(APE) compile
@@ -47,7 +50,7 @@ lint: install ## ruff (lint + format check)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
-typecheck: install ## mypy on the offchain package
+typecheck: install ## mypy on the offchain and web packages
 	$(VENV)/mypy
 
 pytest: install ## every pytest suite through ape (contracts, off-chain, toolchain, slither)

@@ -32,7 +32,12 @@ the builtin it resembles, so callers can catch either.
     │   ├── TwinNotFoundError             no published twin with that id
     │   └── StaleVersionError             someone else updated the twin first (optimistic concurrency)
     ├── StlError (ValueError)             an STL file is malformed, empty, degenerate or too large
-    └── SlicerError (RuntimeError)        the slicer is missing, failed or timed out
+    ├── SlicerError (RuntimeError)        the slicer is missing, failed or timed out
+    └── WebError                          a web request was refused (carries its HTTP status and field)
+        ├── BadRequestError (ValueError)  malformed or out-of-range input (400)
+        ├── SignInError (PermissionError) a Sign-In with Ethereum message or signature refused (401)
+        ├── NotSignedInError              the call needs a signed-in session (401)
+        └── RoleRequiredError             the account lacks the on-chain role (403)
 """
 
 from __future__ import annotations
@@ -244,3 +249,36 @@ class ConstraintViolatedError(ContractRevertError):
 
 class InvalidInputError(ContractRevertError, ValueError):
     """A value the contract refuses whatever the state (zero size, unknown material, bad batch size…)."""
+
+
+class WebError(ImseError):
+    """A web request was refused; `status` is the HTTP status the API answers with, `field` the form field at
+    fault (if one is)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.field, self.details = field, dict(details or {})
+
+
+class BadRequestError(WebError, ValueError):
+    """A request's input is malformed or out of range (the field is named)."""
+
+
+class SignInError(WebError, PermissionError):
+    """A Sign-In with Ethereum message or signature was refused (tampered, expired, replayed, wrong site/chain)."""
+
+    status = 401
+
+
+class NotSignedInError(WebError, PermissionError):
+    """The page or call needs a signed-in session."""
+
+    status = 401
+
+
+class RoleRequiredError(WebError, PermissionError):
+    """The signed-in account lacks the on-chain role the page or call needs."""
+
+    status = 403

@@ -213,3 +213,22 @@ def test_ape_test_on_anvil__gas_table_printed_and_custom_errors_decoded():
     assert "OrderBook Gas" in output
     assert re.search(r"placeOrder\s+\d+\s+\d+", output), output[-3000:]
     assert re.search(r"\d+ passed", output)
+
+
+# ---------------------------------------------------------------------------------------------- web pages' libraries
+
+
+def test_web_vendor__htmx_2_0_and_its_sse_extension_2_2_pinned():
+    """htmx 2.0.x, not 4 (whose attribute inheritance drops the CSRF header set on <body>), from npm, vendored."""
+    dependencies = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    assert re.fullmatch(r"2\.0\.\d+", dependencies["htmx.org"])
+    assert re.fullmatch(r"2\.2\.\d+", dependencies["htmx-ext-sse"])
+    for package in ("htmx.org", "htmx-ext-sse"):
+        folder = ROOT / "web" / "static" / "vendor" / f"{package}@{dependencies[package]}"
+        assert (folder / "LICENSE").is_file(), folder
+        assert any(folder.glob("*.min.js")), folder
+
+
+def test_chromium__installed_for_the_browser_tests():
+    out = _run("/usr/bin/chromium", "--version").stdout
+    assert re.search(r"Chromium \d+\.", out), out

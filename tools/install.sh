@@ -3,7 +3,8 @@
 #
 #   Debian packages   prusa-slicer                      (apt; the only system-wide step)
 #   .venv/            Python 3.11 venv with the package, ape, web3, slither, pytest, ...
-#   node_modules/     solcjs + OpenZeppelin contracts + anvil (npm ci, from package-lock.json)
+#   node_modules/     solcjs + OpenZeppelin contracts + anvil + htmx (npm ci, from package-lock.json)
+#   web/static/vendor htmx 2.0.x + its SSE extension, copied from node_modules (the pages load nothing from a CDN)
 #   .tools/solcx/     solc-v<X.Y.Z> -> tools/solc-shim.js (what ape-solidity / py-solc-x look for)
 #   .tools/anvil/     anvil -> node_modules/@foundry-rs/... (ape-foundry finds it on PATH; the venv puts it there)
 #   .tools/bin/       geth v1.13.15 and kubo's ipfs, built through the Go module proxy
@@ -20,7 +21,7 @@ GETH_VERSION="1.13.15"   # the last geth that seals clique blocks
 KUBO_VERSION="0.42.0"    # newest kubo whose module builds from the proxy (0.43 replaces go-libp2p by a fork)
 SOLC_VERSION="0.8.28"
 ANVIL_VERSION="1.7.1"   # npm @foundry-rs/anvil-linux-amd64 (package.json pins it)
-APT_PACKAGES=(prusa-slicer)
+APT_PACKAGES=(prusa-slicer chromium)  # chromium: the browser the web tests drive (Playwright cannot download one here)
 
 TOOLS="$ROOT/.tools"
 VENV="$ROOT/.venv"
@@ -114,6 +115,20 @@ install_node() {
   ln -sfn "$ROOT/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" "$TOOLS/anvil/anvil"
   reports "^anvil Version: $ANVIL_VERSION" "$TOOLS/anvil/anvil" --version || die "anvil does not report $ANVIL_VERSION"
   info "anvil $ANVIL_VERSION"
+  vendor_web
+}
+
+# The web pages' browser libraries, served by the app itself (no CDN): copied from node_modules into the git-ignored
+# web/static/vendor/<package>@<version>/ with their licences.
+vendor_web() {
+  local vendor="web/static/vendor" pkg file version
+  for entry in htmx.org:dist/htmx.min.js htmx-ext-sse:dist/sse.min.js; do
+    pkg="${entry%%:*}" file="${entry#*:}"
+    version="$(node -p "require('./node_modules/$pkg/package.json').version")"
+    mkdir -p "$vendor/$pkg@$version"
+    cp "node_modules/$pkg/$file" "node_modules/$pkg/LICENSE" "$vendor/$pkg@$version/"
+  done
+  info "web vendor files: $(cd "$vendor" && echo *)"
 }
 
 # ----------------------------------------------------------------------------------------------- go

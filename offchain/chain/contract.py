@@ -101,6 +101,10 @@ class ContractWrapper:
         decoded = self.chain.errors.error(self.NAME, exception_revert_data(err), function=function, tx_hash=tx_hash)
         return decoded or ChainError(f"{self.NAME}.{function} reverted: {err}")
 
+    def has_role(self, role: str, account: str) -> bool:
+        """Whether `account` holds the role constant named `role` (e.g. "MATCHER_ROLE", "DEFAULT_ADMIN_ROLE")."""
+        return bool(self._read("hasRole", self._read(role), Web3.to_checksum_address(account)))
+
     def build_grant_role(self, role: str, account: str, *, sender: str) -> UnsignedTx:
         """grantRole of the role constant named `role` (e.g. "MATCHER_ROLE") to `account` (an admin's call)."""
         return self._build("grantRole", self._read(role), Web3.to_checksum_address(account), sender=sender)

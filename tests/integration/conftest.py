@@ -143,3 +143,74 @@ def wait_until(what: str, check: Any, timeout: float = 60.0, poll: float = 0.25)
 
 def status_json(network: NetworkConfig) -> dict[str, Any]:
     return json.loads(ape_run("network", "status", "--dir", str(network.root), "--json").stdout)
+
+
+# ---------------------------------------------------------------------------------------------- web + browser
+
+WEB_PORT = BASE_PORT + 300
+CHROMIUM = "/usr/bin/chromium"  # Debian's (tools/install.sh installs it; Playwright cannot download one here)
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-unsafe-swiftshader",  # WebGL (3D previews) in software, without the deprecation fallback
+]  # fmt: skip
+ARTIFACTS = ROOT / "data" / "test-artifacts" / "web"
+"""Screenshots of the browser tests (git-ignored, under data/)."""
+
+
+@pytest.fixture(scope="session")
+def web_server(network: NetworkConfig, registry_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The web platform served the way `make up` serves it (waitress, `python -m web.serve`) on the session's
+    network; yields its URL."""
+    from web.service import WebService
+    from web.settings import WebSettings
+
+    settings = WebSettings(
+        port=WEB_PORT,
+        rpc_url=network.node("boot").rpc_url,
+        registry=registry_file,
+        state_dir=tmp_path_factory.mktemp("web"),
+    )
+    service = WebService(settings)
+    service.start()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser profile with a test wallet injected: `page, wallet = new_page(wallet)`."""
+    contexts: list[Any] = []
+
+    def make(wallet: Any) -> Any:
+        context = chromium.new_context(viewport={"width": 1280, "height": 860})
+        contexts.append(context)
+        wallet.install(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

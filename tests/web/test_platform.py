@@ -1,0 +1,149 @@
+"""The pages, the chain parameters, the /rpc proxy and the error shape, through Flask's test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import Browser
+
+
+def test_home__signed_out__explains_the_steps_and_offers_connect(browser):
+    page = browser.get("/").get_data(as_text=True)
+
+    assert "Connect wallet" in page
+    assert "Sign in" in page
+    assert "Customer explorer" in page
+    assert 'data-chain-id="' in page
+    assert "/static/vendor/htmx.org@2.0.10/htmx.min.js" in page
+
+
+def test_home__signed_in__shows_address_and_roles(browser, matcher):
+    browser.sign_in(matcher)
+
+    page = browser.get("/").get_data(as_text=True)
+
+    assert matcher.address in page
+    assert '<span class="tag">matcher</span>' in page
+
+
+def test_pages__security_headers(browser):
+    headers = browser.get("/").headers
+
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_vendored_htmx__served_by_the_app(browser):
+    """The install step copies htmx from npm into web/static/vendor (git-ignored): the pages load nothing from a CDN."""
+    with browser.get("/static/vendor/htmx.org@2.0.10/htmx.min.js") as answer:
+        assert answer.status_code == 200
+        assert b"htmx" in answer.data[:2000]
+    with browser.get("/static/vendor/htmx-ext-sse@2.2.4/sse.min.js") as answer:
+        assert answer.status_code == 200
+
+
+def test_chain_parameters__what_wallet_add_ethereum_chain_takes(browser, sdk):
+    params = browser.get("/api/chain").get_json()
+
+    assert params["chainId"] == hex(sdk.registry.chain_id)
+    assert params["rpcUrls"] == ["http://127.0.0.1:30600/rpc"]
+    assert params["nativeCurrency"]["decimals"] == 18
+    assert 2 <= len(params["nativeCurrency"]["symbol"]) <= 6
+    assert params["chainName"]
+
+
+def test_rpc__allowed_method__forwarded_without_csrf(browser, sdk):
+    answer = browser.post("/rpc", {"jsonrpc": "2.0", "id": 7, "method": "eth_chainId", "params": []}, csrf=False)
+
+    assert answer.status_code == 200
+    assert answer.get_json() == {"jsonrpc": "2.0", "id": 7, "result": hex(sdk.registry.chain_id)}
+
+
+@pytest.mark.parametrize(
+    "method", ["personal_sign", "eth_sendTransaction", "eth_sign", "admin_peers", "miner_start", "debug_traceCall"]
+)
+def test_rpc__method_outside_the_allow_list__refused_and_never_forwarded(browser, node_rpc, method):
+    answer = browser.post("/rpc", {"jsonrpc": "2.0", "id": 1, "method": method, "params": []}, csrf=False)
+
+    body = answer.get_json()
+    assert body["error"]["code"] == -32601
+    assert method in body["error"]["message"]
+    assert "result" not in body
+    assert node_rpc.forwarded == []
+
+
+def test_rpc__batch__each_call_answered_in_order(browser, sdk):
+    batch = [
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "id": 2, "method": "admin_nodeInfo", "params": []},
+    ]
+
+    body = browser.post("/rpc", batch, csrf=False).get_json()
+
+    assert [item["id"] for item in body] == [1, 2]
+    assert body[0]["result"] == hex(sdk.registry.chain_id)
+    assert body[1]["error"]["code"] == -32601
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [("not json", 400), ([], 400), ([{"method": "eth_chainId"}] * 21, 400), (5, 400)],
+)
+def test_rpc__malformed_request__clear_error(browser, payload, status):
+    if payload == "not json":
+        answer = browser.client.post("/rpc", data="{", content_type="application/json", base_url=browser.base_url)
+    else:
+        answer = browser.post("/rpc", payload, csrf=False)
+
+    assert answer.status_code == status
+    assert answer.get_json()["error"] == "BadRequestError"
+
+
+@pytest.mark.parametrize("call", [{"id": 1}, {"method": 5}, "eth_chainId"])
+def test_rpc__invalid_call_in_a_batch__json_rpc_error(browser, call):
+    body = browser.post("/rpc", [call], csrf=False).get_json()
+
+    assert body[0]["error"]["code"] == -32600
+
+
+def test_rpc__params_not_a_list__json_rpc_error(browser):
+    body = browser.post("/rpc", {"id": 3, "method": "eth_getBalance", "params": {"a": 1}}, csrf=False).get_json()
+
+    assert body["error"]["code"] == -32602
+
+
+def test_api__unknown_path__json_error_shape(browser):
+    answer = browser.get("/api/nothing-here")
+
+    assert answer.status_code == 404
+    body = answer.get_json()
+    assert set(body) == {"status", "error", "message", "field", "details"}
+    assert body["status"] == 404
+
+
+def test_page__unknown_path__error_page_in_place(browser):
+    answer = browser.get("/no-such-page")
+
+    assert answer.status_code == 404
+    page = answer.get_data(as_text=True)
+    assert "404" in page
+    assert "Back to the start page" in page
+
+
+def test_upload_over_the_limit__refused_with_413(app):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    browser = Browser(app)
+
+    answer = browser.client.post(
+        "/auth/message", data=b"x" * 5000, headers={"X-CSRF-Token": browser.csrf}, base_url=browser.base_url
+    )
+
+    assert answer.status_code == 413
+    assert answer.get_json()["status"] == 413
+
+
+def test_healthz__chain_reachable(browser, sdk):
+    body = browser.get("/healthz").get_json()
+
+    assert body["ok"] is True
+    assert body["chain_id"] == sdk.registry.chain_id

@@ -1,0 +1,70 @@
+"""The Flask app factory: `create_app(settings)` wires the chain, the web database, CSRF, sessions, error pages and
+the blueprints. Served by waitress (`ape run web up`, started by `make up`); never Flask's development server
+outside tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from offchain.chain.connection import Chain, connect
+from offchain.chain.registry import load_registry
+from offchain.devnet import is_dev_chain
+from web import auth, chain_api, errors, pages
+from web.chain_api import NodeRpc
+from web.context import JsonRpc, Platform
+from web.settings import WebSettings
+from web.store import Store
+
+
+def create_app(
+    settings: WebSettings | None = None, *, chain: Chain | None = None, node_rpc: JsonRpc | None = None
+) -> Flask:
+    """The web platform for `settings` (default: from the environment). `chain` and `node_rpc` are given by unit
+    tests; else both reach the node at `settings.rpc_url`, the chain with `settings.registry`."""
+    settings = settings or WebSettings.from_env()
+    chain = chain or connect(settings.rpc_url, load_registry(settings.registry))
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.session_key(),
+        SESSION_COOKIE_NAME="imse_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        WTF_CSRF_HEADERS=["X-CSRF-Token"],
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
+        IMSE_SESSION_SECONDS=settings.session_hours * 3600,
+    )
+    app.extensions["imse"] = Platform(settings, chain, Store(settings.database), node_rpc or NodeRpc(settings.rpc_url))
+    csrf = CSRFProtect(app)
+    csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
+    errors.register(app)
+    for blueprint in (pages.bp, auth.bp, chain_api.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        return {
+            "csrf_token": generate_csrf,
+            "session_user": auth.current(),
+            "chain_id": chain.registry.chain_id,
+            "dev_chain": is_dev_chain(chain.registry.chain_id),
+            "chain_name": settings.chain_name,
+        }
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(ok=True, chain_id=chain.registry.chain_id, block=chain.w3.eth.block_number)
+
+    return app

@@ -1,0 +1,95 @@
+"""The chain as a wallet needs it: its parameters (`/api/chain`, for `wallet_addEthereumChain`) and a same-origin
+JSON-RPC proxy (`/rpc`) that forwards an allow-list of methods to the platform's node.
+
+Why a proxy: MetaMask adds a chain only with an https RPC URL or http on localhost, and geth answers 403 to hosts it
+does not know; the site's own origin is always right. What it forwards is what a wallet needs to read the chain,
+estimate fees and send a transaction it signed itself; nothing that unlocks, signs, administers or traces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from flask import Blueprint, jsonify, request, url_for
+
+from offchain.exceptions import BadRequestError, ChainError
+from web.context import platform
+
+bp = Blueprint("chain_api", __name__)
+
+ALLOWED = frozenset(
+    {
+        "eth_chainId", "net_version", "eth_blockNumber", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
+        "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getBlockByNumber", "eth_getBlockByHash",
+        "eth_call", "eth_estimateGas", "eth_sendRawTransaction", "eth_getTransactionReceipt",
+        "eth_getTransactionByHash", "eth_getLogs",
+    }
+)  # fmt: skip
+"""eth_getBlockByNumber/ByHash and eth_getCode: wallets read the base fee and check for contracts with them."""
+MAX_BATCH = 20
+METHOD_NOT_ALLOWED = -32601
+
+
+@bp.get("/api/chain")
+def chain_parameters() -> Any:
+    """The `wallet_addEthereumChain` parameters of this platform's chain, with this site's own RPC URL."""
+    settings = platform().settings
+    return jsonify(
+        chainId=hex(platform().chain_id),
+        chainName=settings.chain_name,
+        nativeCurrency={"name": f"{settings.chain_name} coin", "symbol": settings.currency_symbol, "decimals": 18},
+        rpcUrls=[url_for("chain_api.rpc", _external=True)],
+    )
+
+
+@bp.post("/rpc")
+def rpc() -> Any:
+    body = request.get_json(silent=True)
+    if isinstance(body, list):
+        if not body or len(body) > MAX_BATCH:
+            raise BadRequestError(f"a JSON-RPC batch holds 1-{MAX_BATCH} calls, got {len(body)}")
+        return jsonify([_one(call) for call in body])
+    if not isinstance(body, dict):
+        raise BadRequestError("expected a JSON-RPC request object (or a batch)")
+    return jsonify(_one(body))
+
+
+def _one(call: Any) -> dict[str, Any]:
+    if not isinstance(call, dict) or not isinstance(call.get("method"), str):
+        return _error(None, -32600, "invalid request: an object with a method is expected")
+    ident, method, params = call.get("id"), call["method"], call.get("params", [])
+    if method not in ALLOWED:
+        return _error(ident, METHOD_NOT_ALLOWED, f"method {method} is not offered by this site's RPC proxy")
+    if not isinstance(params, list):
+        return _error(ident, -32602, "params must be a list")
+    answer = platform().node_rpc.call(method, params)
+    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": ident}
+    if "error" in answer:
+        reply["error"] = answer["error"]
+    else:
+        reply["result"] = answer.get("result")
+    return reply
+
+
+class NodeRpc:
+    """The node's JSON-RPC over HTTP, answers passed on as the node wrote them."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url
+        self._client = httpx.Client(timeout=timeout)
+
+    def call(self, method: str, params: list[Any]) -> dict[str, Any]:
+        try:
+            answer = self._client.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+            answer.raise_for_status()
+            body = answer.json()
+        except (httpx.HTTPError, ValueError) as err:
+            raise ChainError(f"the node at {self.url} did not answer {method}: {err}") from err
+        if not isinstance(body, dict):
+            raise ChainError(f"the node at {self.url} answered {method} with {body!r}")
+        return body
+
+
+def _error(ident: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": ident, "error": {"code": code, "message": message}}

@@ -1,0 +1,75 @@
+"""One error shape for every JSON endpoint, built from the exception tree, and the same message in place on pages:
+
+    {"status": 403, "error": "RoleRequiredError", "message": "…", "field": null, "details": {…}}
+
+A contract's refusal carries its custom error's name and arguments (`OrderBookDueDateInPast`, …) in `details`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from offchain.exceptions import ChainError, ContractRevertError, ImseError, NotAuthorisedError, WebError
+
+JSON_PREFIXES = ("/api/", "/auth/", "/rpc")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(err: BaseException) -> tuple[dict[str, Any], int]:
+    """(body, status) of the error shape for `err`."""
+    field: str | None = None
+    details: dict[str, Any] = {}
+    if isinstance(err, WebError):
+        status, field, details = err.status, err.field, err.details
+    elif isinstance(err, ContractRevertError):
+        status = 403 if isinstance(err, NotAuthorisedError) else 409
+        details = {"contract": err.contract, "function": err.function, "custom_error": err.error}
+        details["arguments"] = {k: _plain(v) for k, v in err.arguments.items()}
+    elif isinstance(err, ChainError):
+        status = 502
+    elif isinstance(err, CSRFError):
+        status, details = 400, {"hint": "reload the page: its security token is missing or has expired"}
+    elif isinstance(err, HTTPException):
+        status = err.code or 500
+    elif isinstance(err, ImseError):
+        status = 400
+    else:
+        status = 500
+    name = "CsrfError" if isinstance(err, CSRFError) else type(err).__name__
+    if isinstance(err, HTTPException):
+        message = err.description or name
+    elif status == 500 and not isinstance(err, ImseError):
+        message = "internal error: see the server log"
+    else:
+        message = str(err)
+    return {"status": status, "error": name, "message": message, "field": field, "details": details}, status
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, int | str | bool | float) or value is None:
+        return value
+    return str(value)
+
+
+def register(app: Flask) -> None:
+    def handle(err: Exception) -> tuple[Response | str, int]:
+        body, status = error_body(err)
+        if status == 500:
+            app.logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=err)
+        if wants_json():
+            return jsonify(body), status
+        return render_template("error.html", error=body), status
+
+    app.register_error_handler(ImseError, handle)
+    app.register_error_handler(CSRFError, handle)
+    app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(Exception, handle)

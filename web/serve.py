@@ -1,0 +1,49 @@
+"""The web server process: the app under waitress (threads: each open SSE stream holds one).
+
+    python -m web.serve --state-dir data/web [--host 127.0.0.1] [--port 30600] [--rpc URL] [--registry FILE]
+
+Started in the background by `ape run web up` (and so by `make up`); its state dir is on the command line, so the
+pid file is only trusted for this very process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import waitress
+
+from offchain.exceptions import ImseError
+from web.app import create_app
+from web.settings import WebSettings
+
+THREADS = 32
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = WebSettings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m web.serve", description="Serve the imseStudio web platform.")
+    parser.add_argument("--state-dir", type=Path, default=defaults.state_dir, help="web database, key, pid, log")
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--rpc", default=defaults.rpc_url, help="the node the server reads from and /rpc forwards to")
+    parser.add_argument("--registry", type=Path, default=defaults.registry, help="the deployment registry (JSON)")
+    parser.add_argument("--threads", type=int, default=THREADS)
+    args = parser.parse_args(argv)
+    settings = WebSettings(
+        host=args.host, port=args.port, rpc_url=args.rpc, registry=args.registry, state_dir=args.state_dir
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except ImseError as err:
+        print(f"web: {err}", file=sys.stderr)
+        return 2
+    waitress.serve(app, host=settings.host, port=settings.port, threads=args.threads, ident="imseStudio")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

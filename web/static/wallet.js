@@ -1,0 +1,187 @@
+// imseStudio's wallet glue: EIP-1193 provider (found by EIP-6963 discovery, else window.ethereum), the right chain
+// (switch, or add on 4902 with /api/chain's parameters), Sign-In with Ethereum of the server's exact message, and
+// the wallet's events. No chain library: the server builds, simulates and decodes; the wallet only signs and sends.
+"use strict";
+
+(() => {
+  const body = document.body;
+  const pageChainId = Number(body.dataset.chainId);
+  const sessionAddress = (body.dataset.sessionAddress || "").toLowerCase();
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const discovered = [];
+
+  // ---------------------------------------------------------------------------------------------- provider
+  window.addEventListener("eip6963:announceProvider", (event) => {
+    if (event.detail && event.detail.provider) discovered.push(event.detail);
+  });
+  window.dispatchEvent(new Event("eip6963:requestProvider"));
+
+  function provider() {
+    if (discovered.length) return discovered[0].provider;
+    return window.ethereum || null;
+  }
+
+  // ---------------------------------------------------------------------------------------------- messages
+  function notice(text, kind = "info") {
+    const box = $("notice");
+    box.textContent = text;
+    box.className = `notice ${kind}`;
+    box.hidden = !text;
+  }
+
+  function explain(err) {
+    if (err && err.code === 4001) return "You rejected the request in your wallet. Nothing was changed; you can try again.";
+    if (err && err.code === -32002) return "Your wallet already has a request open: look at the wallet window.";
+    if (err && err.message) return err.message;
+    return String(err);
+  }
+
+  async function api(path, payload) {
+    const response = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(payload || {}),
+    });
+    const data = await response.json().catch(() => ({ message: `${response.status} ${response.statusText}` }));
+    if (!response.ok) throw new Error(data.message || `request failed (${response.status})`);
+    return data;
+  }
+
+  // ---------------------------------------------------------------------------------------------- state
+  let account = null;
+  let walletChainId = null;
+
+  function show(id, visible) {
+    const element = $(id);
+    if (element) element.hidden = !visible;
+  }
+
+  function render() {
+    const wallet = provider();
+    const rightChain = walletChainId === pageChainId;
+    show("connect", !sessionAddress && !account);
+    show("add-network", Boolean(account) && !rightChain);
+    show("sign-in", Boolean(account) && rightChain && !sessionAddress);
+    show("sign-out", Boolean(sessionAddress));
+    const status = $("wallet-status");
+    if (!wallet && !sessionAddress) {
+      status.textContent = "No browser wallet found";
+    } else if (account && !rightChain) {
+      status.textContent = `Wallet on chain ${walletChainId}, not ${pageChainId}`;
+      status.classList.add("warn");
+    } else if (account && !sessionAddress) {
+      status.textContent = `Connected ${account.slice(0, 6)}…${account.slice(-4)}`;
+      status.classList.remove("warn");
+    }
+  }
+
+  async function refresh() {
+    const wallet = provider();
+    if (!wallet) return render();
+    try {
+      const accounts = await wallet.request({ method: "eth_accounts" });
+      account = accounts && accounts.length ? accounts[0] : null;
+      walletChainId = Number(await wallet.request({ method: "eth_chainId" }));
+    } catch (err) {
+      notice(explain(err), "error");
+    }
+    render();
+  }
+
+  // ---------------------------------------------------------------------------------------------- actions
+  async function connect() {
+    const wallet = provider();
+    if (!wallet) {
+      notice("No browser wallet found. Install MetaMask (or another EIP-1193 wallet) and reload this page.", "error");
+      return;
+    }
+    try {
+      const accounts = await wallet.request({ method: "eth_requestAccounts" });
+      account = accounts[0] || null;
+      walletChainId = Number(await wallet.request({ method: "eth_chainId" }));
+      notice("");
+    } catch (err) {
+      notice(explain(err), "error");
+    }
+    render();
+  }
+
+  async function switchChain() {
+    const wallet = provider();
+    const chainHex = `0x${pageChainId.toString(16)}`;
+    try {
+      await wallet.request({ method: "wallet_switchEthereumChain", params: [{ chainId: chainHex }] });
+    } catch (err) {
+      if (err && err.code === 4902) {
+        try {
+          const parameters = await (await fetch("/api/chain", { credentials: "same-origin" })).json();
+          await wallet.request({ method: "wallet_addEthereumChain", params: [parameters] });
+        } catch (addErr) {
+          notice(explain(addErr), "error");
+          return;
+        }
+      } else {
+        notice(explain(err), "error");
+        return;
+      }
+    }
+    walletChainId = Number(await wallet.request({ method: "eth_chainId" }));
+    notice("");
+    render();
+  }
+
+  async function signIn() {
+    const wallet = provider();
+    try {
+      const issued = await api("/auth/message", { address: account });
+      notice("Sign the message in your wallet (it costs nothing and sends no transaction).", "info");
+      const hex = `0x${Array.from(new TextEncoder().encode(issued.message), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+      const signature = await wallet.request({ method: "personal_sign", params: [hex, account] });
+      await api("/auth/verify", { message: issued.message, signature });
+      window.location.reload();
+    } catch (err) {
+      notice(explain(err), "error");
+    }
+  }
+
+  async function signOut() {
+    try {
+      await api("/auth/logout");
+    } finally {
+      window.location.reload();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- events
+  function watch() {
+    const wallet = provider();
+    if (!wallet || !wallet.on) return;
+    wallet.on("accountsChanged", async (accounts) => {
+      const next = accounts && accounts.length ? accounts[0].toLowerCase() : null;
+      if (sessionAddress && next !== sessionAddress) {
+        // never act as another account: the session ends, the page asks to sign in again
+        await api("/auth/logout").catch(() => {});
+        window.location.reload();
+        return;
+      }
+      account = next;
+      render();
+    });
+    wallet.on("chainChanged", () => window.location.reload());
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("connect").addEventListener("click", connect);
+    $("add-network").addEventListener("click", switchChain);
+    $("sign-in").addEventListener("click", signIn);
+    $("sign-out").addEventListener("click", signOut);
+    // announcements arrive asynchronously; ask again once the page is ready
+    window.dispatchEvent(new Event("eip6963:requestProvider"));
+    watch();
+    refresh();
+  });
+
+  window.imseWallet = { provider, notice, explain, api };
+})();
