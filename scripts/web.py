@@ -18,7 +18,8 @@ import click
 from offchain.cli.ape_platform import echo_json, json_option
 from offchain.exceptions import ImseError
 from offchain.network.layout import NetworkConfig
-from offchain.settings import network_dir
+from offchain.network.swarm import SwarmConfig
+from offchain.settings import ipfs_dir, network_dir
 from offchain.text import table
 from web.service import WebService
 from web.settings import WebSettings
@@ -28,11 +29,15 @@ def _say(text: str) -> None:
     click.echo(text, err=True)
 
 
-def _settings(port: int | None = None, rpc: str | None = None, registry: Path | None = None) -> WebSettings:
+def _settings(
+    port: int | None = None, rpc: str | None = None, registry: Path | None = None, ipfs: str | None = None
+) -> WebSettings:
     settings = WebSettings.from_env()
     if rpc is None and (network_dir() / "network.json").is_file():
         rpc = NetworkConfig.load(network_dir()).node("boot").rpc_url  # the local network's boot node
-    changes = {"port": port, "rpc_url": rpc, "registry": registry}
+    if ipfs is None and (ipfs_dir() / "swarm.json").is_file():
+        ipfs = SwarmConfig.load(ipfs_dir()).nodes[0].api_url  # the local swarm's first node
+    changes = {"port": port, "rpc_url": rpc, "registry": registry, "ipfs_url": ipfs}
     return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
 
 

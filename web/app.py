@@ -4,7 +4,7 @@ outside tests."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -13,18 +13,25 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from offchain.chain.connection import Chain, connect
 from offchain.chain.registry import load_registry
 from offchain.devnet import is_dev_chain
-from web import auth, chain_api, errors, pages
+from offchain.storage.base import Storage
+from offchain.storage.kubo import KuboStorage
+from web import auth, chain_api, customer, errors, pages
 from web.chain_api import NodeRpc
-from web.context import JsonRpc, Platform
+from web.context import DesignFiles, JsonRpc, Platform
 from web.settings import WebSettings
 from web.store import Store
 
 
 def create_app(
-    settings: WebSettings | None = None, *, chain: Chain | None = None, node_rpc: JsonRpc | None = None
+    settings: WebSettings | None = None,
+    *,
+    chain: Chain | None = None,
+    node_rpc: JsonRpc | None = None,
+    storage: Storage | None = None,
 ) -> Flask:
-    """The web platform for `settings` (default: from the environment). `chain` and `node_rpc` are given by unit
-    tests; else both reach the node at `settings.rpc_url`, the chain with `settings.registry`."""
+    """The web platform for `settings` (default: from the environment). `chain`, `node_rpc` and `storage` are given
+    by unit tests; else they reach the node at `settings.rpc_url` (the chain with `settings.registry`) and the IPFS
+    swarm at `settings.ipfs_url`."""
     settings = settings or WebSettings.from_env()
     chain = chain or connect(settings.rpc_url, load_registry(settings.registry))
     app = Flask(__name__)
@@ -39,11 +46,18 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
         IMSE_SESSION_SECONDS=settings.session_hours * 3600,
     )
-    app.extensions["imse"] = Platform(settings, chain, Store(settings.database), node_rpc or NodeRpc(settings.rpc_url))
+    app.extensions["imse"] = Platform(
+        settings,
+        chain,
+        Store(settings.database),
+        node_rpc or NodeRpc(settings.rpc_url),
+        storage or KuboStorage(settings.ipfs_url),
+        DesignFiles(settings.state_dir / "designs"),
+    )
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
-    for blueprint in (pages.bp, auth.bp, chain_api.bp):
+    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
@@ -55,6 +69,10 @@ def create_app(
             "dev_chain": is_dev_chain(chain.registry.chain_id),
             "chain_name": settings.chain_name,
         }
+
+    @app.template_filter("utc")
+    def utc(seconds: int) -> str:
+        return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%d %H:%M")
 
     @app.after_request
     def security_headers(response: Response) -> Response:

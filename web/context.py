@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from flask import current_app
 
 from offchain.chain.connection import Chain
+from offchain.storage.base import Storage
 from web.settings import WebSettings
 from web.store import Store
 
@@ -18,12 +20,39 @@ class JsonRpc(Protocol):
     def call(self, method: str, params: list[Any]) -> dict[str, Any]: ...
 
 
+class DesignFiles:
+    """Uploaded STL files on the server's disk, by their sha-256 (kept until published, then also on IPFS)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        digest = sha256.removeprefix("0x")
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a sha-256 digest: {sha256!r}")
+        return self.folder / f"{digest}.stl"
+
+    def write(self, sha256: str, data: bytes) -> None:
+        path = self._path(sha256)
+        if not path.is_file():
+            partial = path.with_suffix(".part")
+            partial.write_bytes(data)
+            partial.replace(path)  # never a half-written design
+
+    def read(self, sha256: str) -> bytes:
+        return self._path(sha256).read_bytes()
+
+
 @dataclass(frozen=True)
 class Platform:
     settings: WebSettings
     chain: Chain
     store: Store
     node_rpc: JsonRpc
+    storage: Storage
+    """The private IPFS swarm (kubo), or the in-memory store in unit tests."""
+    designs: DesignFiles
 
     @property
     def chain_id(self) -> int:

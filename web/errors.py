@@ -19,7 +19,14 @@ JSON_PREFIXES = ("/api/", "/auth/", "/rpc")
 
 
 def wants_json() -> bool:
-    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+    """JSON for the API, for htmx requests (the page shows the message next to the field), for JSON bodies
+    (wallet.js) and for clients asking for JSON."""
+    return (
+        request.path.startswith(JSON_PREFIXES)
+        or request.headers.get("HX-Request") == "true"
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def error_body(err: BaseException) -> tuple[dict[str, Any], int]:

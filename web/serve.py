@@ -30,10 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=defaults.port)
     parser.add_argument("--rpc", default=defaults.rpc_url, help="the node the server reads from and /rpc forwards to")
     parser.add_argument("--registry", type=Path, default=defaults.registry, help="the deployment registry (JSON)")
+    parser.add_argument("--ipfs", default=defaults.ipfs_url, help="the private IPFS swarm's API")
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args(argv)
     settings = WebSettings(
-        host=args.host, port=args.port, rpc_url=args.rpc, registry=args.registry, state_dir=args.state_dir
+        host=args.host,
+        port=args.port,
+        rpc_url=args.rpc,
+        registry=args.registry,
+        state_dir=args.state_dir,
+        ipfs_url=args.ipfs,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

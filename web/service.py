@@ -48,7 +48,8 @@ class WebService:
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         s = self.settings
         command = [sys.executable, "-m", "web.serve", "--state-dir", str(s.state_dir), "--host", s.host,
-                   "--port", str(s.port), "--rpc", s.rpc_url, "--registry", str(s.registry)]  # fmt: skip
+                   "--port", str(s.port), "--rpc", s.rpc_url, "--registry", str(s.registry),
+                   "--ipfs", s.ipfs_url]  # fmt: skip
         progress(f"starting the web server on {self.url} (log {self.log})")
         child = process.spawn(command, log=self.log, pid_file=self.pid_file)
         deadline = time.monotonic() + timeout

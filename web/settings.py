@@ -12,6 +12,7 @@ from offchain.settings import PROJECT_ROOT, data_dir
 
 DEFAULT_PORT = 30600
 DEFAULT_RPC = "http://127.0.0.1:30410"  # the boot node of `make up`'s network
+DEFAULT_IPFS = "http://127.0.0.1:30510"  # the first node of `make up`'s swarm
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class WebSettings:
     rpc_url: str = DEFAULT_RPC
     """The node the server reads from and the /rpc proxy forwards to."""
     registry: Path = PROJECT_ROOT / "deployments" / "imse.json"
+    ipfs_url: str = DEFAULT_IPFS
+    """The private IPFS swarm's API (designs are uploaded there when a cart is published)."""
     state_dir: Path = PROJECT_ROOT / "data" / "web"
     """The web database, the session key and the server's pid and log."""
     chain_name: str = "imseStudio PoA"
@@ -44,6 +47,7 @@ class WebSettings:
             port=port,
             rpc_url=env.get("IMSE_WEB_RPC", DEFAULT_RPC),
             registry=Path(env.get("IMSE_WEB_REGISTRY", PROJECT_ROOT / "deployments" / "imse.json")),
+            ipfs_url=env.get("IMSE_WEB_IPFS", DEFAULT_IPFS),
             state_dir=Path(env.get("IMSE_WEB_DIR", data_dir() / "web")),
         )
 

@@ -1,5 +1,6 @@
-"""The web platform's own database (SQLite, WAL): issued sign-in messages and sessions. What is on chain is never
-kept here as truth; this is what the server alone knows (who signed in, which nonces are spent)."""
+"""The web platform's own database (SQLite, WAL): issued sign-in messages, sessions, customers' designs, carts,
+shipping data and cart publications. What is on chain is never kept here as truth; this is what the server alone
+knows (who signed in, which nonces are spent, what is in a cart, the shipping data whose salted hash is on chain)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sign_in (
@@ -20,6 +22,37 @@ CREATE TABLE IF NOT EXISTS sign_in (
     address TEXT NOT NULL,
     expires REAL NOT NULL,
     used REAL
+);
+CREATE TABLE IF NOT EXISTS design (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    info TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cart_line (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL,
+    design_id INTEGER NOT NULL REFERENCES design(id),
+    choices TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shipping (
+    address TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publish (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    shipping TEXT NOT NULL,
+    tx_hash TEXT,
+    state TEXT NOT NULL,
+    orders TEXT,
+    error TEXT,
+    created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS session (
     sid TEXT PRIMARY KEY,
@@ -30,6 +63,36 @@ CREATE TABLE IF NOT EXISTS session (
     expires REAL NOT NULL
 );
 """
+
+
+@dataclass(frozen=True)
+class Design:
+    id: int
+    address: str
+    name: str
+    sha256: str
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CartLine:
+    id: int
+    design: Design
+    choices: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Publish:
+    """One cart publication: its lines and shipping as sent, the transaction and its outcome."""
+
+    id: int
+    address: str
+    lines: list[dict[str, Any]]
+    shipping: dict[str, Any]
+    tx_hash: str | None
+    state: str  # built | submitted | mined | failed
+    orders: list[int]
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -108,3 +171,99 @@ class Store:
     def close_session(self, sid: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM session WHERE sid = ?", (sid,))
+
+    # ------------------------------------------------------------------------------------------ designs and cart
+
+    def add_design(self, address: str, name: str, sha256: str, info: dict[str, Any]) -> Design:
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO design (address, name, sha256, info, created) VALUES (?, ?, ?, ?, ?)",
+                (address, name, sha256, json.dumps(info), time.time()),
+            )
+        return Design(int(cursor.lastrowid or 0), address, name, sha256, info)
+
+    def designs(self, address: str) -> list[Design]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, address, name, sha256, info FROM design WHERE address = ? ORDER BY id DESC", (address,)
+            ).fetchall()
+        return [Design(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def design(self, address: str, design_id: int) -> Design | None:
+        return next((d for d in self.designs(address) if d.id == design_id), None)
+
+    def add_line(self, address: str, design_id: int, choices: dict[str, Any]) -> int:
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO cart_line (address, design_id, choices, created) VALUES (?, ?, ?, ?)",
+                (address, design_id, json.dumps(choices), time.time()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def cart(self, address: str) -> list[CartLine]:
+        designs = {d.id: d for d in self.designs(address)}
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, design_id, choices FROM cart_line WHERE address = ? ORDER BY id", (address,)
+            ).fetchall()
+        return [CartLine(r[0], designs[r[1]], json.loads(r[2])) for r in rows if r[1] in designs]
+
+    def update_line(self, address: str, line_id: int, choices: dict[str, Any]) -> bool:
+        with self._db() as db:
+            done = db.execute(
+                "UPDATE cart_line SET choices = ? WHERE id = ? AND address = ?", (json.dumps(choices), line_id, address)
+            )
+        return done.rowcount == 1
+
+    def remove_lines(self, address: str, line_ids: list[int]) -> None:
+        with self._db() as db:
+            db.executemany("DELETE FROM cart_line WHERE id = ? AND address = ?", [(i, address) for i in line_ids])
+
+    def set_shipping(self, address: str, data: dict[str, str]) -> None:
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO shipping VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET data = excluded.data, "
+                "updated = excluded.updated",
+                (address, json.dumps(data), time.time()),
+            )
+
+    def shipping(self, address: str) -> dict[str, str] | None:
+        with self._db() as db:
+            row = db.execute("SELECT data FROM shipping WHERE address = ?", (address,)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    # ------------------------------------------------------------------------------------------ publications
+
+    def add_publish(self, address: str, lines: list[dict[str, Any]], shipping: dict[str, Any]) -> int:
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO publish (address, lines, shipping, state, created) VALUES (?, ?, ?, 'built', ?)",
+                (address, json.dumps(lines), json.dumps(shipping), time.time()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def publishes(self, address: str) -> list[Publish]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, address, lines, shipping, tx_hash, state, orders, error FROM publish WHERE address = ? "
+                "ORDER BY id DESC",
+                (address,),
+            ).fetchall()
+        return [
+            Publish(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], r[5], json.loads(r[6] or "[]"), r[7])
+            for r in rows
+        ]
+
+    def publish_record(self, address: str, publish_id: int) -> Publish | None:
+        return next((p for p in self.publishes(address) if p.id == publish_id), None)
+
+    def set_publish(
+        self, publish_id: int, *, state: str, tx_hash: str | None = None, orders: list[int] | None = None,
+        error: str | None = None,
+    ) -> None:  # fmt: skip
+        with self._db() as db:
+            db.execute(
+                "UPDATE publish SET state = ?, tx_hash = COALESCE(?, tx_hash), orders = COALESCE(?, orders), "
+                "error = ? WHERE id = ?",
+                (state, tx_hash, None if orders is None else json.dumps(orders), error, publish_id),
+            )

@@ -111,7 +111,39 @@ class TestWallet:
             text = bytes.fromhex(message.removeprefix("0x")).decode()
             signature = Account.sign_message(encode_defunct(text=text), self.account.key).signature
             return {"result": "0x" + signature.hex().removeprefix("0x")}
+        if method == "eth_sendTransaction":
+            return self._send(params[0])
         return _error(4200, f"The test wallet does not support {method}.")
+
+    def _rpc(self, method: str, *params: Any) -> Any:
+        """A call to the current chain's RPC URL (the one the wallet was given), as MetaMask makes it."""
+        url = self.chains[self.chain_id]["rpcUrls"][0]
+        try:
+            body = httpx.post(
+                url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=30
+            )
+            answer = body.json()
+        except Exception as err:
+            raise RpcUnreachableError(f"RPC {url} unreachable: {err}") from None
+        if "error" in answer:
+            raise RpcUnreachableError(f"RPC {method}: {answer['error'].get('message')}")
+        return answer["result"]
+
+    def _send(self, tx: dict[str, Any]) -> dict[str, Any]:
+        """Signs with the wallet's key (nonce and EIP-1559 fees from the chain's RPC) and sends it raw."""
+        if not self.connected or tx.get("from", "").lower() != self.address.lower():
+            return _error(4100, "The requested account has not been authorised by the user.")
+        if "chainId" in tx and int(tx["chainId"], 16) != self.chain_id:
+            return _error(-32602, f"chainId {tx['chainId']} does not match the wallet's chain {hex(self.chain_id)}")
+        base = int(self._rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+        tip = int(self._rpc("eth_maxPriorityFeePerGas"), 16)
+        signed = self.account.sign_transaction({
+            "type": 2, "chainId": self.chain_id, "to": tx["to"], "data": tx.get("data", "0x"),
+            "value": int(tx.get("value", "0x0"), 16), "gas": int(tx["gas"], 16),
+            "nonce": int(self._rpc("eth_getTransactionCount", self.address, "pending"), 16),
+            "maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip,
+        })  # fmt: skip
+        return {"result": self._rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex().removeprefix("0x"))}
 
     def _add(self, chain: dict[str, Any]) -> dict[str, Any]:
         for field in ("chainId", "chainName", "nativeCurrency", "rpcUrls"):

@@ -159,9 +159,11 @@ ARTIFACTS = ROOT / "data" / "test-artifacts" / "web"
 
 
 @pytest.fixture(scope="session")
-def web_server(network: NetworkConfig, registry_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_server(
+    network: NetworkConfig, registry_file: Path, ipfs: SwarmConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The web platform served the way `make up` serves it (waitress, `python -m web.serve`) on the session's
-    network; yields its URL."""
+    network and swarm; yields its URL."""
     from web.service import WebService
     from web.settings import WebSettings
 
@@ -169,6 +171,7 @@ def web_server(network: NetworkConfig, registry_file: Path, tmp_path_factory: py
         port=WEB_PORT,
         rpc_url=network.node("boot").rpc_url,
         registry=registry_file,
+        ipfs_url=ipfs.nodes[0].api_url,
         state_dir=tmp_path_factory.mktemp("web"),
     )
     service = WebService(settings)

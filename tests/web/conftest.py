@@ -5,6 +5,7 @@ Each test gets a fresh app (its own web database and session key) on the session
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from offchain.storage.base import MemoryStorage
 from web.app import create_app
 from web.settings import WebSettings
 
@@ -42,9 +44,14 @@ def node_rpc(sdk) -> FakeNodeRpc:
 
 
 @pytest.fixture
-def app(sdk, tmp_path, node_rpc):
+def storage() -> MemoryStorage:
+    return MemoryStorage()
+
+
+@pytest.fixture
+def app(sdk, tmp_path, node_rpc, storage):
     settings = WebSettings(state_dir=tmp_path / "web", secret_key="test-key")
-    flask_app = create_app(settings, chain=sdk, node_rpc=node_rpc)
+    flask_app = create_app(settings, chain=sdk, node_rpc=node_rpc, storage=storage)
     flask_app.config["TESTING"] = True
     return flask_app
 
@@ -67,7 +74,16 @@ class Browser:
 
     def post(self, path: str, payload: Any = None, *, csrf: bool = True, base_url: str | None = None) -> Any:
         headers = {"X-CSRF-Token": self.csrf} if csrf else {}
-        return self.client.post(path, json=payload, headers=headers, base_url=base_url or self.base_url)
+        body = {} if payload is None else payload  # wallet.js always sends a JSON body
+        return self.client.post(path, json=body, headers=headers, base_url=base_url or self.base_url)
+
+    def htmx(self, path: str, data: dict[str, Any] | None = None, **files: tuple[bytes, str]) -> Any:
+        """A form post the way htmx sends it (its CSRF header from <body>, HX-Request), files as (bytes, name)."""
+        form: dict[str, Any] = dict(data or {})
+        for field, (content, name) in files.items():
+            form[field] = (io.BytesIO(content), name)
+        headers = {"X-CSRF-Token": self.csrf, "HX-Request": "true"}
+        return self.client.post(path, data=form, headers=headers, base_url=self.base_url)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.client.get(path, base_url=kwargs.pop("base_url", self.base_url), **kwargs)

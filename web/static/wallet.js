@@ -183,5 +183,27 @@
     refresh();
   });
 
-  window.imseWallet = { provider, notice, explain, api };
+  // ---------------------------------------------------------------------------------------------- transactions
+  // Pre-flight (a wallet, the signed-in account, the right chain), then the wallet's confirmation. The server has
+  // already simulated the call (a refusal never reaches the wallet); returns the hash, or throws with a plain reason.
+  async function send(tx, onStage) {
+    const wallet = provider();
+    if (!wallet) throw new Error("No browser wallet found: install MetaMask (or another EIP-1193 wallet).");
+    const accounts = await wallet.request({ method: "eth_accounts" });
+    const from = accounts && accounts.length ? accounts[0].toLowerCase() : null;
+    if (!from) throw new Error("Connect your wallet first.");
+    if (from !== tx.from.toLowerCase()) {
+      throw new Error(`Your wallet is on account ${from}, but you signed in as ${tx.from}: switch back in the wallet.`);
+    }
+    const chainId = Number(await wallet.request({ method: "eth_chainId" }));
+    if (chainId !== pageChainId) throw new Error(`Your wallet is on chain ${chainId}: switch to chain ${pageChainId} first.`);
+    onStage("confirm", "Confirm the transaction in your wallet…");
+    try {
+      return await wallet.request({ method: "eth_sendTransaction", params: [tx] });
+    } catch (err) {
+      throw new Error(explain(err));
+    }
+  }
+
+  window.imseWallet = { provider, notice, explain, api, send };
 })();

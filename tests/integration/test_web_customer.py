@@ -1,0 +1,88 @@
+"""The customer explorer in Chromium on the real network, swarm and web server, with the injected test wallet: upload
+two STL designs → measured → cart of two → shipping → publish (designs on IPFS, one placeOrders signed and sent by
+the wallet) → "Published" with the order ids → My orders shows them Placed; the customer cancels one through the
+SDK and the page shows it Cancelled without a reload. Also: the wallet refusing the transaction."""
+
+from __future__ import annotations
+
+import re
+
+from eth_account import Account
+from playwright.sync_api import expect
+
+from offchain.chain.connection import connect
+from offchain.chain.registry import load_registry
+from offchain.chain.signer import Signer
+from offchain.printing.samples import box
+from tests.integration.browser_wallet import TestWallet
+from tests.integration.conftest import dev_account, screenshot
+
+CUSTOMER = 8  # a genesis-funded dev account no other integration test uses
+
+
+def _signed_in(new_page, web_server, network, wallet, tmp_path):
+    wallet.chain_id = network.chain_id
+    wallet.chains[network.chain_id] = {"rpcUrls": [f"{web_server}rpc"]}
+    page = new_page(wallet)
+    page.goto(web_server)
+    page.click("#connect")
+    page.click("#sign-in")
+    expect(page.locator("#wallet-status")).to_contain_text("Signed in as")
+    page.goto(f"{web_server}customer/")
+    return page
+
+
+def _fill_cart(page, tmp_path):
+    for name, size in (("bracket.stl", (20, 30, 10)), ("spacer.stl", (40, 10, 5))):
+        path = tmp_path / name
+        path.write_bytes(box(*size))
+        page.set_input_files("#upload-form input[name=stl]", str(path))
+        page.click("#upload-form button[type=submit]")
+        expect(page.locator("#designs")).to_contain_text(name)
+        page.locator(".design.fresh", has_text=name).locator("button", has_text="Add to cart").click()  # just uploaded
+        expect(page.locator("#cart")).to_contain_text(name)
+    for field, value in (("name", "Ada Lovelace"), ("street", "1 Sq"), ("postcode", "SW1"), ("city", "London"),
+                         ("country", "UK"), ("email", "ada@example.org")):  # fmt: skip
+        page.fill(f"#shipping input[name={field}]", value)
+    page.click("#shipping button[type=submit]")
+    expect(page.locator("#shipping")).to_contain_text("Saved.")
+
+
+def test_customer__upload_cart_publish__orders_placed_and_live(web_server, new_page, network, registry_file, tmp_path):
+    wallet = TestWallet(dev_account(CUSTOMER).key.hex())
+    page = _signed_in(new_page, web_server, network, wallet, tmp_path)
+    _fill_cart(page, tmp_path)
+    expect(page.locator("#designs")).to_contain_text("20.0 × 30.0 × 10.0 mm")
+    screenshot(page, "customer-cart")
+
+    page.click("#publish-cart")
+
+    expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)
+    assert wallet.requests.count("eth_sendTransaction") == 1
+    ids = [int(i) for i in re.findall(r"#(\d+)", page.locator("#tx-status").inner_text())]
+    assert len(ids) == 2
+    screenshot(page, "customer-published")
+    page.wait_for_load_state()
+    orders = page.locator("#orders-table")
+    for order_id in ids:
+        expect(orders.locator(f"tr[data-order='{order_id}']")).to_contain_text("Placed")
+    expect(page.locator("#cart")).to_contain_text("Your cart is empty")
+
+    chain = connect(network.node("customer").rpc_url, load_registry(registry_file))
+    signer = Signer(chain, Account.from_key(dev_account(CUSTOMER).key))
+    signer.transact(chain.order_book.build_cancel(ids[0], sender=wallet.address))
+
+    expect(orders.locator(f"tr[data-order='{ids[0]}']")).to_contain_text("Cancelled", timeout=15_000)
+    screenshot(page, "customer-orders")
+
+
+def test_customer__wallet_rejects_the_transaction__said_plainly_and_cart_kept(web_server, new_page, network, tmp_path):
+    wallet = TestWallet(dev_account(CUSTOMER).key.hex())
+    wallet.reject.add("eth_sendTransaction")
+    page = _signed_in(new_page, web_server, network, wallet, tmp_path)
+    _fill_cart(page, tmp_path)
+
+    page.click("#publish-cart")
+
+    expect(page.locator("#tx-status")).to_contain_text("You rejected the request in your wallet")
+    expect(page.locator("#cart")).to_contain_text("bracket.stl")

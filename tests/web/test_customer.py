@@ -1,0 +1,239 @@
+"""The customer explorer through Flask's test client: upload, choices, cart, shipping, publish (the transaction sent
+the way a wallet sends it), the outcome and My orders — and a clear refusal, naming the field, of every bad input."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from offchain.printing.samples import box
+from tests.web.conftest import Browser
+
+DUE = datetime.fromtimestamp(time.time() + 5 * 86400, UTC).strftime("%Y-%m-%dT%H:%M")
+SHIPPING = {"name": "Ada Lovelace", "street": "1 St James's Sq", "postcode": "SW1Y 4JU", "city": "London",
+            "country": "UK", "email": "ada@example.org"}  # fmt: skip
+
+
+@pytest.fixture
+def signed_in(app, customer) -> Browser:
+    browser = Browser(app)
+    browser.sign_in(customer)
+    return browser
+
+
+def _design_id(browser: Browser, content: bytes = b"", name: str = "part.stl") -> int:
+    answer = browser.htmx("/customer/designs", stl=(content or box(), name))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return int(re.search(r'data-design="(\d+)"', answer.get_data(as_text=True)).group(1))
+
+
+def _line(design: int, **overrides: str) -> dict[str, str]:
+    return {"design": str(design), "material": "PLA", "colour": "black", "accuracy": "200", "quantity": "2",
+            "priority": "50", "due": DUE} | overrides  # fmt: skip
+
+
+def test_explorer__signed_out__asks_to_sign_in(browser):
+    page = browser.get("/customer/").get_data(as_text=True)
+
+    assert "Sign in to order" in page
+    assert 'id="upload-form"' not in page
+
+
+def test_upload__box__measured_and_listed(signed_in):
+    answer = signed_in.htmx("/customer/designs", stl=(box(20, 30, 10), "bracket.stl"))
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "bracket.stl" in page
+    assert "20.0 × 30.0 × 10.0 mm" in page
+    assert "6,000 mm³" in page
+    assert "12 triangles" in page
+
+
+def test_upload__ascii_stl__accepted(signed_in):
+    page = signed_in.htmx("/customer/designs", stl=(box(ascii=True), "ascii.stl")).get_data(as_text=True)
+
+    assert "ascii STL" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"solid x\nnot a facet\nendsolid", "STL"),
+        (b"\x00" * 84, "0 triangles"),
+        (b"garbage" * 20, "STL"),
+    ],
+)
+def test_upload__broken_file__refused_with_the_reason_and_nothing_kept(signed_in, content, reason):
+    answer = signed_in.htmx("/customer/designs", stl=(content, "broken.stl"))
+
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert body["field"] == "stl"
+    assert reason in body["message"]
+    assert "broken.stl" not in signed_in.get("/customer/").get_data(as_text=True)
+
+
+def test_upload__no_file__refused(signed_in):
+    answer = signed_in.htmx("/customer/designs")
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "stl"
+
+
+def test_upload__signed_out__refused(browser):
+    answer = browser.htmx("/customer/designs", stl=(box(), "part.stl"))
+
+    assert answer.status_code == 401
+    assert answer.get_json()["error"] == "NotSignedInError"
+
+
+def test_cart__add_change_remove(signed_in):
+    design = _design_id(signed_in)
+
+    page = signed_in.htmx("/customer/cart", _line(design)).get_data(as_text=True)
+    line = int(re.search(r'data-line="(\d+)"', page).group(1))
+    assert "PLA" in page
+
+    page = signed_in.htmx(f"/customer/cart/{line}/quantity", {"quantity": "7"}).get_data(as_text=True)
+    assert 'value="7"' in page
+
+    page = signed_in.htmx(f"/customer/cart/{line}/remove").get_data(as_text=True)
+    assert "Your cart is empty" in page
+
+
+def test_cart__kept_for_the_address_across_sign_out_and_in(app, customer):
+    first = Browser(app)
+    first.sign_in(customer)
+    first.htmx("/customer/cart", _line(_design_id(first)))
+    first.post("/auth/logout")
+
+    again = Browser(app)
+    again.sign_in(customer)
+
+    assert "data-line=" in again.get("/customer/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("design", "999", "choose one of your uploaded designs"),
+        ("design", "x", "choose one of your uploaded designs"),
+        ("material", "unobtainium", "not in the catalogue"),
+        ("colour", "ultraviolet", "not in the catalogue"),
+        ("accuracy", "0", "accuracy must be 1..10000"),
+        ("accuracy", "fine", "whole number"),
+        ("quantity", "0", "quantity must be 1..10000"),
+        ("quantity", "10001", "quantity must be 1..10000"),
+        ("priority", "101", "priority must be 0..100"),
+        ("priority", "-1", "priority must be 0..100"),
+        ("due", "tomorrow", "due date must look like"),
+        ("due", "2001-01-01T00:00", "not in the future"),
+    ],
+)
+def test_cart__bad_choice__refused_naming_the_field_and_nothing_added(signed_in, field, value, says):
+    design = _design_id(signed_in)
+
+    answer = signed_in.htmx("/customer/cart", _line(design) | {field: value})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == field
+    assert says in answer.get_json()["message"]
+    assert "data-line=" not in signed_in.get("/customer/").get_data(as_text=True)
+
+
+def test_cart__another_customers_line__refused(app, customer, other_customer):
+    owner = Browser(app)
+    owner.sign_in(customer)
+    page = owner.htmx("/customer/cart", _line(_design_id(owner))).get_data(as_text=True)
+    line = re.search(r'data-line="(\d+)"', page).group(1)
+    intruder = Browser(app)
+    intruder.sign_in(other_customer)
+
+    answer = intruder.htmx(f"/customer/cart/{line}/remove")
+
+    assert answer.status_code == 400
+    assert "data-line=" in owner.get("/customer/").get_data(as_text=True)
+
+
+def test_shipping__saved_and_shown(signed_in):
+    page = signed_in.htmx("/customer/shipping", SHIPPING).get_data(as_text=True)
+
+    assert "Saved." in page
+    assert "SW1Y 4JU" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [("name", "", "name is required"), ("city", "x" * 101, "longer than 100"), ("email", "ada", "not an e-mail")],
+)
+def test_shipping__bad_field__refused_naming_it(signed_in, field, value, says):
+    answer = signed_in.htmx("/customer/shipping", SHIPPING | {field: value})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == field
+    assert says in answer.get_json()["message"]
+
+
+def test_publish__empty_cart_or_no_shipping__refused_before_anything_is_uploaded(signed_in, storage):
+    assert signed_in.post("/customer/publish").get_json()["field"] == "cart"
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
+
+    answer = signed_in.post("/customer/publish")
+
+    assert answer.get_json()["field"] == "shipping"
+    assert len(storage.pinned) == 0
+
+
+def test_publish__cart_of_two__one_transaction_then_mined_orders_and_an_empty_cart(signed_in, sdk, customer, storage):
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in, box(20, 30, 10), "a.stl")))
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in, box(40, 10, 5), "b.stl"), colour="white"))
+    signed_in.htmx("/customer/shipping", SHIPPING)
+
+    built = signed_in.post("/customer/publish").get_json()
+
+    assert built["summary"] == "OrderBook.placeOrders"
+    assert [line["design"] for line in built["lines"]] == ["a.stl", "b.stl"]
+    assert len(storage.pinned) == 2  # both designs are on IPFS before the wallet opens
+    tx = built["tx"]
+    assert tx["from"] == customer.address
+    tx_hash = sdk.w3.eth.send_transaction(  # what the wallet does with the parameters
+        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
+    ).to_0x_hex()
+    state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": tx_hash}).get_json()
+    assert state["state"] == "mined"
+    assert len(state["orders"]) == 2
+    assert signed_in.get(f"/customer/publish/{built['publish']}").get_json()["orders"] == state["orders"]
+    assert "Your cart is empty" in signed_in.get("/customer/").get_data(as_text=True)
+    orders = signed_in.get("/customer/orders").get_data(as_text=True)
+    for order_id in state["orders"]:
+        assert f"#{order_id}" in orders
+    assert "Placed" in orders
+    placed = sdk.order_book.placed_order(state["orders"][0])
+    assert placed.customer == customer.address
+    assert placed.request.quantity == 2
+
+
+def test_publish__bad_hash__refused(signed_in):
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
+    signed_in.htmx("/customer/shipping", SHIPPING)
+    built = signed_in.post("/customer/publish").get_json()
+
+    answer = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": "0x1234"})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "hash"
+
+
+def test_publish__someone_elses_publication__refused(app, signed_in, other_customer):
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
+    signed_in.htmx("/customer/shipping", SHIPPING)
+    built = signed_in.post("/customer/publish").get_json()
+    other = Browser(app)
+    other.sign_in(other_customer)
+
+    assert other.get(f"/customer/publish/{built['publish']}").status_code == 400

@@ -1,0 +1,344 @@
+"""The customer explorer (paper §5.2.2): upload a design, choose how it is made, fill a cart, give shipping data,
+preview what goes on chain, and publish the whole cart in one `placeOrders` transaction signed in the wallet; then
+follow the orders.
+
+Everything here is validated on the server, each refusal naming the field; nothing is uploaded, written or built
+before the whole input is valid. The server never signs: it builds the call (simulated first, so a contract's
+refusal is shown before the wallet opens), the wallet sends it, and the server follows the hash.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
+
+from offchain.chain.errors import exception_revert_data
+from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
+from offchain.exceptions import BadRequestError, ConfigError, StlError
+from offchain.matching.constraints import Part, check
+from offchain.printing.stl import StlLimits, read_stl
+from offchain.types import Constraint, TwinStatus
+from web.auth import current, signed_in
+from web.context import platform
+from web.store import CartLine, Design
+
+bp = Blueprint("customer", __name__, url_prefix="/customer")
+
+SHIPPING_FIELDS = {"name": 120, "street": 200, "postcode": 20, "city": 100, "country": 60, "email": 200}
+MAX_CART = 20
+DESIGN_NAME = 120
+
+
+# ---------------------------------------------------------------------------------------------- pages
+
+
+@bp.get("/")
+def explorer() -> str:
+    who = current()
+    if who is None:
+        return render_template("customer/explorer.html", signed_in=False)
+    return render_template("customer/explorer.html", signed_in=True, **_view(who.address))
+
+
+def _view(address: str) -> dict[str, Any]:
+    store = platform().store
+    catalogue = platform().chain.twin_registry.catalogue()
+    return {
+        "designs": store.designs(address),
+        "cart": store.cart(address),
+        "shipping": store.shipping(address) or {},
+        "materials": sorted(catalogue.materials.items()),
+        "colours": sorted(catalogue.colours.items()),
+        "catalogue": catalogue,
+        "publishes": store.publishes(address)[:10],
+        "default_due": datetime.fromtimestamp(time.time() + 3 * 86400, UTC).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
+def _partial(name: str, address: str, **extra: Any) -> str:
+    return render_template(f"customer/{name}.html", **_view(address), **extra)
+
+
+# ---------------------------------------------------------------------------------------------- 1. upload
+
+
+@bp.post("/designs")
+def upload() -> str:
+    who = signed_in()
+    file = request.files.get("stl")
+    if file is None or not file.filename:
+        raise BadRequestError("choose an STL file to upload", field="stl")
+    data = file.read()
+    limits = StlLimits(max_bytes=platform().settings.max_upload_mb * 1024 * 1024)
+    try:
+        info = read_stl(data, limits=limits)
+    except StlError as err:
+        raise BadRequestError(f"{file.filename}: {err}", field="stl") from None
+    platform().designs.write(info.sha256, data)
+    name = (file.filename or "design.stl")[:DESIGN_NAME]
+    design = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
+    return _partial("designs", who.address, fresh=design.id)
+
+
+def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
+    """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer."""
+    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+    part = Part(int(size_um[0]), int(size_um[1]), int(size_um[2]), 0, 0, 10_000)
+    fitting = [
+        t.twin_id for t in printers if check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT)
+    ]
+    largest = max(
+        printers, key=lambda t: t.capability.build_x * t.capability.build_y * t.capability.build_z, default=None
+    )
+    return {
+        "printers": len(printers),
+        "fits": bool(fitting),
+        "fitting_printers": len(fitting),
+        "largest_mm": [largest.capability.build_x / 1000, largest.capability.build_y / 1000,
+                       largest.capability.build_z / 1000] if largest else None,
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- 2-3. choices, cart
+
+
+@bp.post("/cart")
+def add_to_cart() -> str:
+    who = signed_in()
+    store = platform().store
+    design = _design(who.address, request.form.get("design", ""))
+    if len(store.cart(who.address)) >= MAX_CART:
+        raise BadRequestError(f"a cart holds at most {MAX_CART} lines: publish it first", field="design")
+    choices = _choices(request.form)
+    store.add_line(who.address, design.id, choices)
+    return _partial("cart", who.address)
+
+
+@bp.post("/cart/<int:line_id>/quantity")
+def change_quantity(line_id: int) -> str:
+    who = signed_in()
+    line = _line(who.address, line_id)
+    quantity = _int(request.form, "quantity", 1, 10_000)
+    platform().store.update_line(who.address, line.id, line.choices | {"quantity": quantity})
+    return _partial("cart", who.address)
+
+
+@bp.post("/cart/<int:line_id>/remove")
+def remove_line(line_id: int) -> str:
+    who = signed_in()
+    platform().store.remove_lines(who.address, [_line(who.address, line_id).id])
+    return _partial("cart", who.address)
+
+
+def _design(address: str, value: str) -> Design:
+    try:
+        found = platform().store.design(address, int(value))
+    except ValueError:
+        found = None
+    if found is None:
+        raise BadRequestError("choose one of your uploaded designs", field="design")
+    return found
+
+
+def _line(address: str, line_id: int) -> CartLine:
+    line = next((x for x in platform().store.cart(address) if x.id == line_id), None)
+    if line is None:
+        raise BadRequestError(f"no cart line {line_id} in your cart", field="line")
+    return line
+
+
+def _int(form: Any, field: str, low: int, high: int) -> int:
+    raw = (form.get(field) or "").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"{field} must be a whole number, got {raw!r}", field=field) from None
+    if not low <= value <= high:
+        raise BadRequestError(f"{field} must be {low}..{high}, got {value}", field=field)
+    return value
+
+
+def _choices(form: Any) -> dict[str, Any]:
+    catalogue = platform().chain.twin_registry.catalogue()
+    material, colour = form.get("material", ""), form.get("colour", "")
+    if material not in catalogue.materials.values():
+        raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
+    if colour not in catalogue.colours.values():
+        raise BadRequestError(f"colour {colour!r} is not in the catalogue", field="colour")
+    due_text = (form.get("due") or "").strip()
+    try:
+        due = int(datetime.strptime(due_text, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        raise BadRequestError(
+            f"due date must look like 2026-12-24T17:00 (UTC), got {due_text!r}", field="due"
+        ) from None
+    choices = OrderChoices(
+        material=material,
+        colour=colour,
+        accuracy_um=_int(form, "accuracy", 1, 10_000),
+        quantity=_int(form, "quantity", 1, 10_000),
+        priority=_int(form, "priority", 0, 100),
+        due_date=due,
+    )
+    try:
+        check_choices(choices, now=int(time.time()))
+    except ConfigError as err:
+        raise BadRequestError(str(err), field="due") from None
+    return {
+        "material": choices.material, "colour": choices.colour, "accuracy_um": choices.accuracy_um,
+        "quantity": choices.quantity, "priority": choices.priority, "due_date": choices.due_date,
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- 4. shipping
+
+
+@bp.post("/shipping")
+def save_shipping() -> str:
+    who = signed_in()
+    data: dict[str, str] = {}
+    for field, limit in SHIPPING_FIELDS.items():
+        value = (request.form.get(field) or "").strip()
+        if not value:
+            raise BadRequestError(f"{field} is required", field=field)
+        if len(value) > limit:
+            raise BadRequestError(f"{field} is longer than {limit} characters", field=field)
+        data[field] = value
+    if "@" not in data["email"].strip("@"):
+        raise BadRequestError(f"email {data['email']!r} is not an e-mail address", field="email")
+    platform().store.set_shipping(who.address, data)
+    return _partial("shipping", who.address, saved=True)
+
+
+# ---------------------------------------------------------------------------------------------- 5-6. preview, publish
+
+
+@bp.post("/publish")
+def publish() -> Any:
+    """Uploads the cart's designs to the private IPFS swarm and builds the one `placeOrders` call (simulated, so a
+    refusal is shown before the wallet opens); the wallet sends it, then `POST /customer/publish/<id>/submitted`."""
+    who = signed_in()
+    store, chain = platform().store, platform().chain
+    cart = store.cart(who.address)
+    if not cart:
+        raise BadRequestError("the cart is empty: add a design first", field="cart")
+    shipping_data = store.shipping(who.address)
+    if shipping_data is None:
+        raise BadRequestError("give the shipping information first", field="shipping")
+    shipping = Shipping.new(shipping_data)
+    catalogue = chain.twin_registry.catalogue()
+    now = int(time.time())
+    requests = []
+    for line in cart:
+        c = line.choices
+        choices = OrderChoices(
+            c["material"], c["colour"], c["accuracy_um"], c["quantity"], c["priority"], c["due_date"]
+        )
+        try:
+            prepared = prepare_order(
+                platform().designs.read(line.design.sha256), choices, shipping, catalogue, platform().storage, now=now
+            )
+        except (ConfigError, StlError) as err:
+            raise BadRequestError(f"{line.design.name}: {err}", field="cart") from None
+        requests.append(prepared.request)
+    tx = chain.order_book.build_place_cart(requests, sender=who.address)
+    lines = [{"line": line.id, "design": line.design.name, **line.choices, "cid": r.design_cid}
+             for line, r in zip(cart, requests, strict=True)]  # fmt: skip
+    publish_id = store.add_publish(who.address, lines, shipping.to_json())
+    return jsonify(publish=publish_id, tx=tx.for_wallet(), summary=tx.describe(), lines=lines)
+
+
+@bp.post("/publish/<int:publish_id>/submitted")
+def submitted(publish_id: int) -> Any:
+    who = signed_in()
+    record = platform().store.publish_record(who.address, publish_id)
+    if record is None:
+        raise BadRequestError(f"no publication {publish_id} of yours", field="publish")
+    body = request.get_json(silent=True) or {}
+    tx_hash = str(body.get("hash", ""))
+    if len(tx_hash) != 66 or not tx_hash.startswith("0x"):
+        raise BadRequestError(f"not a transaction hash: {tx_hash!r}", field="hash")
+    platform().store.set_publish(publish_id, state="submitted", tx_hash=tx_hash)
+    return jsonify(_outcome(who.address, publish_id))
+
+
+@bp.get("/publish/<int:publish_id>")
+def publish_state(publish_id: int) -> Any:
+    """The publication's state, the chain asked when it is still submitted (so it is right after a reload too)."""
+    who = signed_in()
+    if platform().store.publish_record(who.address, publish_id) is None:
+        raise BadRequestError(f"no publication {publish_id} of yours", field="publish")
+    return jsonify(_outcome(who.address, publish_id))
+
+
+def _outcome(address: str, publish_id: int) -> dict[str, Any]:
+    store, chain = platform().store, platform().chain
+    record = store.publish_record(address, publish_id)
+    assert record is not None
+    if record.state == "submitted" and record.tx_hash:
+        receipt = _receipt(record.tx_hash)
+        if receipt is not None:
+            if int(receipt["status"]) == 1:
+                orders = chain.order_book.placed_ids(receipt)
+                store.set_publish(publish_id, state="mined", orders=orders)
+                store.remove_lines(address, [int(line["line"]) for line in record.lines])
+            else:
+                store.set_publish(publish_id, state="failed", error=_failure(record.tx_hash, receipt))
+            record = store.publish_record(address, publish_id)
+            assert record is not None
+    return {"publish": record.id, "state": record.state, "hash": record.tx_hash, "orders": record.orders,
+            "error": record.error}  # fmt: skip
+
+
+def _receipt(tx_hash: str) -> Any:
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        return platform().chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return None
+
+
+def _failure(tx_hash: str, receipt: Any) -> str:
+    """Why a mined transaction failed: its call replayed at its block, the custom error decoded."""
+    w3 = platform().chain.w3
+    tx = w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    try:
+        w3.eth.call({"from": tx["from"], "to": tx["to"], "data": tx["input"]}, block_identifier=receipt["blockNumber"])
+    except Exception as err:
+        decoded = platform().chain.errors.error(
+            "OrderBook", exception_revert_data(err), function="placeOrders", tx_hash=tx_hash
+        )
+        return str(decoded or err)
+    return "reverted (the replay did not fail: out of gas?)"
+
+
+# ---------------------------------------------------------------------------------------------- my orders
+
+
+@bp.get("/orders")
+def my_orders() -> str:
+    who = signed_in()
+    return render_template("customer/orders.html", orders=orders_of(who.address))
+
+
+def orders_of(address: str) -> list[dict[str, Any]]:
+    chain = platform().chain
+    catalogue = chain.twin_registry.catalogue()
+    rows = []
+    for placed in chain.order_book.placed(customer=address):
+        status = chain.order_book.status(placed.order_id)
+        r = placed.request
+        rows.append({
+            "id": placed.order_id,
+            "status": status.name.title(),
+            "material": catalogue.materials.get(r.material, r.material),
+            "colour": catalogue.colours.get(r.colour, r.colour),
+            "quantity": r.quantity,
+            "due": r.due_date,
+            "tx": placed.tx_hash,
+        })  # fmt: skip
+    return sorted(rows, key=lambda row: -int(row["id"]))

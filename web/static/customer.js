@@ -1,0 +1,81 @@
+// The customer explorer's page logic: field errors from htmx requests shown next to their field, and the publish
+// flow (server builds and simulates → wallet confirms → submitted → mined / failed, the server asked each second).
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+
+  // A refused htmx request answers with the JSON error shape: show its message next to the field it names.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    let error;
+    try { error = JSON.parse(event.detail.xhr.responseText); } catch (e) { error = { message: event.detail.xhr.statusText }; }
+    const form = event.detail.elt.closest("form") || event.detail.elt.closest("section");
+    form.querySelectorAll(".field-error").forEach((old) => old.remove());
+    const message = document.createElement("p");
+    message.className = "field-error";
+    message.setAttribute("role", "alert");
+    message.textContent = error.message || "refused";
+    const field = error.field && form.querySelector(`[name="${error.field}"]`);
+    if (field) {
+      field.setAttribute("aria-invalid", "true");
+      field.insertAdjacentElement("afterend", message);
+    } else {
+      form.appendChild(message);
+    }
+  });
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt.closest("form");
+    if (form) form.querySelectorAll(".field-error").forEach((old) => old.remove());
+  });
+
+  function stage(kind, text, link) {
+    const box = $("tx-status");
+    box.hidden = false;
+    box.className = `tx ${kind}`;
+    box.textContent = text;
+    if (link) {
+      const code = document.createElement("code");
+      code.textContent = ` ${link}`;
+      box.appendChild(code);
+    }
+  }
+
+  async function follow(publish) {
+    for (;;) {
+      const answer = await (await fetch(`/customer/publish/${publish}`, { credentials: "same-origin" })).json();
+      if (answer.state === "mined") {
+        stage("ok", `Published: order${answer.orders.length > 1 ? "s" : ""} ${answer.orders.map((o) => `#${o}`).join(", ")} placed in transaction`, answer.hash);
+        document.body.dispatchEvent(new Event("cart-changed"));
+        return;
+      }
+      if (answer.state === "failed") {
+        stage("error", `The transaction failed: ${answer.error}`, answer.hash);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  async function publish() {
+    const button = $("publish-cart");
+    button.disabled = true;
+    try {
+      stage("info", "Uploading your designs to IPFS and checking the transaction…");
+      const built = await window.imseWallet.api("/customer/publish");
+      const hash = await window.imseWallet.send(built.tx, (kind, text) => stage("info", text));
+      stage("info", "Submitted: waiting for the next block…", hash);
+      await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash });
+      await follow(built.publish);
+      window.setTimeout(() => window.location.reload(), 1500);
+    } catch (err) {
+      stage("error", err.message || String(err));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const button = $("publish-cart");
+    if (button) button.addEventListener("click", publish);
+  });
+})();
