@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from offchain.chain.connection import Chain, connect
 from offchain.chain.registry import load_registry
 from offchain.devnet import is_dev_chain
+from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from offchain.storage.kubo import KuboStorage
 from web import auth, chain_api, customer, errors, pages
@@ -53,6 +54,7 @@ def create_app(
         node_rpc or NodeRpc(settings.rpc_url),
         storage or KuboStorage(settings.ipfs_url),
         DesignFiles(settings.state_dir / "designs"),
+        Slicer(settings.state_dir / "slicer", timeout=120),
     )
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
@@ -73,6 +75,11 @@ def create_app(
     @app.template_filter("utc")
     def utc(seconds: int) -> str:
         return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%d %H:%M")
+
+    @app.template_filter("duration")
+    def duration(seconds: int) -> str:
+        hours, minutes = divmod(round(int(seconds) / 60), 60)
+        return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -9,6 +9,7 @@ from typing import Any, Protocol, cast
 from flask import current_app
 
 from offchain.chain.connection import Chain
+from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from web.settings import WebSettings
 from web.store import Store
@@ -53,6 +54,8 @@ class Platform:
     storage: Storage
     """The private IPFS swarm (kubo), or the in-memory store in unit tests."""
     designs: DesignFiles
+    slicer: Slicer
+    """PrusaSlicer for quotes, its cache in the state dir."""
 
     @property
     def chain_id(self) -> int:

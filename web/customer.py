@@ -17,8 +17,9 @@ from flask import Blueprint, jsonify, render_template, request
 
 from offchain.chain.errors import exception_revert_data
 from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
-from offchain.exceptions import BadRequestError, ConfigError, StlError
+from offchain.exceptions import BadRequestError, ConfigError, SlicerError, StlError
 from offchain.matching.constraints import Part, check
+from offchain.printing.slicer import Quote, SlicerProfile, quote
 from offchain.printing.stl import StlLimits, read_stl
 from offchain.types import Constraint, TwinStatus
 from web.auth import current, signed_in
@@ -102,7 +103,49 @@ def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-# ---------------------------------------------------------------------------------------------- 2-3. choices, cart
+# ---------------------------------------------------------------------------------------------- 2. choices, quote
+
+
+@bp.post("/designs/<int:design_id>/quote")
+def quote_design(design_id: int) -> str:
+    who = signed_in()
+    design = _design(who.address, str(design_id))
+    found, why = _quote(design, request.form)
+    return render_template("customer/quote.html", quote=found, why=why, design=design)
+
+
+def _quote(design: Design, form: Any) -> tuple[Quote | None, str]:
+    """A real PrusaSlicer run for the design with the chosen material, layer height and infill, on a bed the size of
+    the largest published printer (cached per design + settings); (None, why) when it cannot be sliced."""
+    layer = _float(form, "layer_height", 0.05, 0.6, default=0.2)
+    infill = _int(form, "infill", 0, 100) if (form.get("infill") or "").strip() else 20
+    material = form.get("material", "")
+    if material not in platform().chain.twin_registry.catalogue().materials.values():
+        raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
+    bed = design.info.get("largest_mm") or [250.0, 250.0, 250.0]
+    try:
+        profile = SlicerProfile(layer_height_mm=layer, bed_x_mm=bed[0], bed_y_mm=bed[1], max_height_mm=bed[2],
+                                material=material, infill_percent=infill)  # fmt: skip
+        data = platform().designs.read(design.sha256)
+        return quote(platform().slicer, data, profile, size_mm=tuple(design.info["size_mm"])), ""
+    except SlicerError as err:
+        return None, str(err)
+
+
+def _float(form: Any, field: str, low: float, high: float, *, default: float) -> float:
+    raw = (form.get(field) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequestError(f"{field} must be a number, got {raw!r}", field=field) from None
+    if not low <= value <= high:
+        raise BadRequestError(f"{field} must be {low:g}..{high:g}, got {value:g}", field=field)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- 3. cart
 
 
 @bp.post("/cart")
@@ -113,6 +156,8 @@ def add_to_cart() -> str:
     if len(store.cart(who.address)) >= MAX_CART:
         raise BadRequestError(f"a cart holds at most {MAX_CART} lines: publish it first", field="design")
     choices = _choices(request.form)
+    found, why = _quote(design, request.form)
+    choices["quote"] = found.to_json() if found else {"unavailable": why}
     store.add_line(who.address, design.id, choices)
     return _partial("cart", who.address)
 

@@ -29,6 +29,9 @@ TEMPERATURES: dict[str, tuple[int, int]] = {
     "TPU": (225, 50),
     "NYLON": (255, 80),
 }
+# Filament densities (g/cm³) to turn the slicer's filament volume into grams for a quote.
+DENSITIES: dict[str, float] = {"PLA": 1.24, "ABS": 1.04, "PETG": 1.27, "TPU": 1.21, "NYLON": 1.14}
+_FILAMENT = re.compile(r"^; filament used \[(mm|cm3)\] = ([0-9.]+)$", re.MULTILINE)
 _ESTIMATE = re.compile(r"^; estimated printing time \(normal mode\) = (.+)$", re.MULTILINE)
 _DURATION_PART = re.compile(r"(\d+)\s*([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -156,6 +159,33 @@ def parse_estimate(gcode: str) -> int:
     if not found:
         raise SlicerError("the G-code has no '; estimated printing time (normal mode) = …' line")
     return parse_duration(found.group(1))
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a slicer run says a print takes: time and filament."""
+
+    seconds: int
+    filament_m: float
+    filament_cm3: float
+    grams: float
+    profile: SlicerProfile
+    cached: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds, "filament_m": self.filament_m, "filament_cm3": self.filament_cm3,
+                "grams": self.grams, "profile": asdict(self.profile), "cached": self.cached}  # fmt: skip
+
+
+def quote(slicer: Slicer, stl: bytes, profile: SlicerProfile, *, size_mm: tuple[float, float, float]) -> Quote:
+    """A real slicer run (cached per design and profile): the estimated time and the filament it uses."""
+    result = slicer.slice(stl, profile, size_mm=size_mm)
+    used = dict(_FILAMENT.findall(result.gcode_path.read_text(errors="replace")))
+    millimetres, volume = float(used.get("mm", 0.0)), float(used.get("cm3", 0.0))
+    grams = volume * DENSITIES.get(profile.material.upper(), 1.2)
+    return Quote(
+        result.estimated_seconds, round(millimetres / 1000, 2), volume, round(grams, 1), profile, result.cached
+    )
 
 
 def slicer_binary() -> str:

@@ -237,3 +237,41 @@ def test_publish__someone_elses_publication__refused(app, signed_in, other_custo
     other.sign_in(other_customer)
 
     assert other.get(f"/customer/publish/{built['publish']}").status_code == 400
+
+
+def test_quote__real_slicer_run__time_and_filament(signed_in):
+    design = _design_id(signed_in, box(20, 30, 10))
+
+    page = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design)).get_data(as_text=True)
+
+    assert "Quote from a PrusaSlicer run" in page
+    found = re.search(r"<strong>(?:(\d+) h )?(\d+) min</strong> of printing and\s+<strong>([0-9.]+) g</strong>", page)
+    assert found, page
+    assert float(found.group(3)) > 0
+
+
+def test_quote__resin__no_fdm_quote_said_why(signed_in):
+    design = _design_id(signed_in)
+
+    page = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design, material="Resin")).get_data(as_text=True)
+
+    assert "No quote" in page
+    assert "cannot be sliced for FDM" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("layer_height", "0.01"), ("layer_height", "thin"), ("infill", "101"), ("material", "gold")]
+)
+def test_quote__bad_setting__refused_naming_the_field(signed_in, field, value):
+    design = _design_id(signed_in)
+
+    answer = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design) | {field: value})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == field
+
+
+def test_cart__line_carries_its_quote(signed_in):
+    page = signed_in.htmx("/customer/cart", _line(_design_id(signed_in))).get_data(as_text=True)
+
+    assert re.search(r"<td>\d+ min, [0-9.]+ g</td>", page), page
