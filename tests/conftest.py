@@ -13,6 +13,8 @@ from eth_account import Account
 
 from offchain.chain.connection import Chain, attach
 from offchain.chain.deploy import deploy_platform, to_registry
+from offchain.chain.records import OrderRequest
+from offchain.chain.requests import sample_order
 from offchain.chain.signer import Signer
 from offchain.types import CatalogueKind
 from tests import ape_tracing
@@ -125,3 +127,15 @@ def signer_of(sdk) -> Any:
         return Signer(sdk, Account.from_key(account.private_key), stuck_seconds=30, poll_seconds=0.01)
 
     return make
+
+
+@pytest.fixture
+def place(sdk, signer_of, customer, chain):
+    """Places one order from `customer` through the SDK (due in a week; `sample_order` fields overridable); its id."""
+
+    def placed(**overrides) -> int:
+        request = OrderRequest.from_abi(sample_order(int(chain.pending_timestamp) + 7 * 86400, **overrides))
+        sent = signer_of(customer).transact(sdk.order_book.build_place(request, sender=customer.address))
+        return sdk.order_book.placed_ids(sent.receipt)[0]
+
+    return placed

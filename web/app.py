@@ -19,6 +19,8 @@ from offchain.storage.kubo import KuboStorage
 from web import auth, chain_api, customer, errors, pages
 from web.chain_api import NodeRpc
 from web.context import DesignFiles, JsonRpc, Platform
+from web.events import Broker
+from web.index import ChainIndex
 from web.settings import WebSettings
 from web.store import Store
 
@@ -29,10 +31,12 @@ def create_app(
     chain: Chain | None = None,
     node_rpc: JsonRpc | None = None,
     storage: Storage | None = None,
+    follow: bool = True,
 ) -> Flask:
     """The web platform for `settings` (default: from the environment). `chain`, `node_rpc` and `storage` are given
     by unit tests; else they reach the node at `settings.rpc_url` (the chain with `settings.registry`) and the IPFS
-    swarm at `settings.ipfs_url`."""
+    swarm at `settings.ipfs_url`. With `follow` the chain index follows the chain in a background thread (unit tests
+    call `index.sync()` instead)."""
     settings = settings or WebSettings.from_env()
     chain = chain or connect(settings.rpc_url, load_registry(settings.registry))
     app = Flask(__name__)
@@ -47,6 +51,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
         IMSE_SESSION_SECONDS=settings.session_hours * 3600,
     )
+    broker = Broker()
+    index = ChainIndex(chain, settings.state_dir / "index.sqlite", broker)
     app.extensions["imse"] = Platform(
         settings,
         chain,
@@ -55,7 +61,11 @@ def create_app(
         storage or KuboStorage(settings.ipfs_url),
         DesignFiles(settings.state_dir / "designs"),
         Slicer(settings.state_dir / "slicer", timeout=120),
+        broker,
+        index,
     )
+    if follow:
+        index.start()
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
@@ -90,6 +100,6 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(ok=True, chain_id=chain.registry.chain_id, block=chain.w3.eth.block_number)
+        return jsonify(ok=True, chain_id=chain.registry.chain_id, block=chain.w3.eth.block_number, indexed=index.block)
 
     return app

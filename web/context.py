@@ -11,6 +11,8 @@ from flask import current_app
 from offchain.chain.connection import Chain
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
+from web.events import Broker
+from web.index import ChainIndex
 from web.settings import WebSettings
 from web.store import Store
 
@@ -56,6 +58,8 @@ class Platform:
     designs: DesignFiles
     slicer: Slicer
     """PrusaSlicer for quotes, its cache in the state dir."""
+    broker: Broker
+    index: ChainIndex
 
     @property
     def chain_id(self) -> int:

@@ -9,11 +9,13 @@ refusal is shown before the wallet opens), the wallet sends it, and the server f
 
 from __future__ import annotations
 
+import queue
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
 
 from offchain.chain.errors import exception_revert_data
 from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
@@ -24,6 +26,7 @@ from offchain.printing.stl import StlLimits, read_stl
 from offchain.types import Constraint, TwinStatus
 from web.auth import current, signed_in
 from web.context import platform
+from web.events import sse
 from web.store import CartLine, Design
 
 bp = Blueprint("customer", __name__, url_prefix="/customer")
@@ -367,23 +370,45 @@ def _failure(tx_hash: str, receipt: Any) -> str:
 @bp.get("/orders")
 def my_orders() -> str:
     who = signed_in()
-    return render_template("customer/orders.html", orders=orders_of(who.address))
+    return _orders_table(who.address)
 
 
-def orders_of(address: str) -> list[dict[str, Any]]:
-    chain = platform().chain
-    catalogue = chain.twin_registry.catalogue()
-    rows = []
-    for placed in chain.order_book.placed(customer=address):
-        status = chain.order_book.status(placed.order_id)
-        r = placed.request
-        rows.append({
-            "id": placed.order_id,
-            "status": status.name.title(),
-            "material": catalogue.materials.get(r.material, r.material),
-            "colour": catalogue.colours.get(r.colour, r.colour),
-            "quantity": r.quantity,
-            "due": r.due_date,
-            "tx": placed.tx_hash,
-        })  # fmt: skip
-    return sorted(rows, key=lambda row: -int(row["id"]))
+@bp.get("/events")
+def events() -> Response:
+    """Server-Sent Events for the signed-in customer: the My orders table, again whenever the index sees one of
+    their orders change (and a comment every 15 s, so a closed page frees its thread)."""
+    who = signed_in()
+    broker = platform().broker
+
+    def stream() -> Iterator[str]:
+        with broker.subscribe(f"orders:{who.address.lower()}") as inbox:
+            yield sse("orders", _orders_table(who.address))
+            while True:
+                try:
+                    inbox.get(timeout=15)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield sse("orders", _orders_table(who.address))
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+
+
+def _orders_table(address: str) -> str:
+    catalogue = platform().chain.twin_registry.catalogue()
+    rows = [
+        {
+            "id": o.order_id,
+            "status": o.status.name.title(),
+            "material": catalogue.materials.get(o.material, o.material),
+            "colour": catalogue.colours.get(o.colour, o.colour),
+            "quantity": o.quantity,
+            "due": o.due_date,
+            "tx": o.placed_tx,
+            "twin": o.twin_id,
+            "planned_start": o.planned_start,
+        }
+        for o in platform().index.orders_of(address)
+    ]
+    return render_template("customer/orders.html", orders=rows, indexed=platform().index.block)

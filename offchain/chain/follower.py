@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from web3.exceptions import Web3Exception
 
@@ -79,6 +79,15 @@ class Span:
         return [e for e in self.events if e.name == name]
 
 
+class CheckpointStore(Protocol):
+    """Where a follower keeps its cursor and the agent's state (a JSON file by default; the web index keeps it in its
+    own database, so index and checkpoint never disagree)."""
+
+    def load(self, genesis: str, start_block: int) -> tuple[Cursor, dict[str, Any]]: ...
+
+    def save(self, cursor: Cursor, state: Mapping[str, Any]) -> None: ...
+
+
 class CheckpointFile:
     """A follower's checkpoint: its cursor plus the agent's own JSON state, one file replaced atomically."""
 
@@ -130,7 +139,7 @@ class EventFollower:
         self,
         chain: Chain,
         subscriptions: Mapping[str, Sequence[str] | None],
-        checkpoint: Path,
+        checkpoint: Path | CheckpointStore,
         *,
         confirmations: int | None = None,
         chunk: int = EVENT_CHUNK,
@@ -148,7 +157,7 @@ class EventFollower:
             for event_name in chosen:
                 event = getattr(contract.events, event_name)
                 self._decoders[str(event.topic)] = (name, event)
-        self.file = CheckpointFile(checkpoint)
+        self.file = CheckpointFile(checkpoint) if isinstance(checkpoint, Path) else checkpoint
         self.cursor, self.state = self.file.load(chain.genesis_hash(), chain.from_block)
 
     # ------------------------------------------------------------------------------------------ one step

@@ -4,21 +4,7 @@ failures retried without losing the span, the checkpoint committed with the agen
 
 from __future__ import annotations
 
-import pytest
-
 from offchain.chain.follower import EventFollower
-from offchain.chain.records import OrderRequest
-from offchain.chain.requests import sample_order
-
-
-@pytest.fixture
-def place(sdk, signer_of, customer, chain):
-    def placed(**overrides) -> int:
-        request = OrderRequest.from_abi(sample_order(int(chain.pending_timestamp) + 7 * 86400, **overrides))
-        sent = signer_of(customer).transact(sdk.order_book.build_place(request, sender=customer.address))
-        return sdk.order_book.placed_ids(sent.receipt)[0]
-
-    return placed
 
 
 def drain(follower: EventFollower) -> list:

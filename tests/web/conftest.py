@@ -19,7 +19,7 @@ from web.settings import WebSettings
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_first(sdk, admin, servicer, matcher, customer, stranger) -> None:
+def _session_first(sdk, signer_of, admin, servicer, matcher, customer, other_customer, stranger) -> None:
     """Session fixtures before any test's own (ape snapshots the chain per test)."""
 
 
@@ -51,7 +51,7 @@ def storage() -> MemoryStorage:
 @pytest.fixture
 def app(sdk, tmp_path, node_rpc, storage):
     settings = WebSettings(state_dir=tmp_path / "web", secret_key="test-key")
-    flask_app = create_app(settings, chain=sdk, node_rpc=node_rpc, storage=storage)
+    flask_app = create_app(settings, chain=sdk, node_rpc=node_rpc, storage=storage, follow=False)
     flask_app.config["TESTING"] = True
     return flask_app
 

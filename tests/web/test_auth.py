@@ -176,7 +176,7 @@ def test_role_required__signed_out_wrong_role_right_role_and_revoked(sdk, tmp_pa
     def matcher_only():
         return jsonify(ok=True)
 
-    app = create_app(WebSettings(state_dir=tmp_path / "w", secret_key="k"), chain=sdk)
+    app = create_app(WebSettings(state_dir=tmp_path / "w", secret_key="k"), chain=sdk, follow=False)
     app.register_blueprint(area)
 
     signed_out = Browser(app).get("/api/matcher-only")

@@ -205,6 +205,7 @@ def test_publish__cart_of_two__one_transaction_then_mined_orders_and_an_empty_ca
         {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
     ).to_0x_hex()
     state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": tx_hash}).get_json()
+    signed_in.client.application.extensions["imse"].index.sync()  # the server's index thread, here in-line
     assert state["state"] == "mined"
     assert len(state["orders"]) == 2
     assert signed_in.get(f"/customer/publish/{built['publish']}").get_json()["orders"] == state["orders"]

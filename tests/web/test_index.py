@@ -1,0 +1,119 @@
+"""The live chain index on the real contracts (ape's in-process EVM): orders and their events read into SQLite,
+statuses from the contract, a change published to the customer's SSE topic, a reorg replayed, a rebuild from
+scratch, and the SSE stream of My orders."""
+
+from __future__ import annotations
+
+import pytest
+
+from offchain.types import OrderStatus
+from tests.web.conftest import Browser
+from web.events import Broker, sse
+from web.index import ChainIndex
+
+
+@pytest.fixture
+def index(sdk, tmp_path) -> ChainIndex:
+    built = ChainIndex(sdk, tmp_path / "index.sqlite", Broker())
+    built.sync()
+    return built
+
+
+def test_index__placed_then_cancelled__status_from_chain_and_published(index, place, sdk, signer_of, customer):
+    with index.broker.subscribe(f"orders:{customer.address.lower()}") as inbox:
+        order = place(quantity=3)
+        index.sync()
+        assert inbox.get_nowait()[0] == f"orders:{customer.address.lower()}"
+        signer_of(customer).transact(sdk.order_book.build_cancel(order, sender=customer.address))
+        index.sync()
+        assert inbox.qsize() == 1
+
+    found = {o.order_id: o for o in index.orders_of(customer.address)}[order]
+    assert found.status == OrderStatus.CANCELLED
+    assert found.quantity == 3
+    assert [e["event"] for e in index.timeline(order)] == ["OrderPlaced", "OrderStatusChanged"]
+    assert index.block == sdk.head()
+
+
+def test_index__other_customers_orders__not_listed(index, place, other_customer):
+    place()
+    index.sync()
+
+    assert index.orders_of(other_customer.address) == []
+
+
+def test_index__deleted__rebuilt_from_the_deployment_block(index, place, sdk, customer, tmp_path):
+    order = place()
+    index.sync()
+    (tmp_path / "index.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (tmp_path / f"index.sqlite{extra}").unlink(missing_ok=True)
+
+    rebuilt = ChainIndex(sdk, tmp_path / "index.sqlite", Broker())
+    rebuilt.sync()
+
+    assert order in [o.order_id for o in rebuilt.orders_of(customer.address)]
+
+
+def test_index__from_another_chain__rebuilt(index, place, sdk, customer, tmp_path):
+    order = place()
+    index.sync()
+    index._meta_set("genesis", "0x" + "ab" * 32)
+
+    again = ChainIndex(sdk, tmp_path / "index.sqlite", Broker())
+
+    assert again.orders_of(customer.address) == []  # wiped, then rebuilt by the next sync
+    again.sync()
+    assert order in [o.order_id for o in again.orders_of(customer.address)]
+
+
+def test_index__reorg__orders_of_the_lost_blocks_gone(index, place, chain, customer):
+    chain.mine(1)
+    index.sync()
+    snapshot = chain.snapshot()
+    lost = place(quantity=4)
+    index.sync()
+    assert lost in [o.order_id for o in index.orders_of(customer.address)]
+
+    chain.restore(snapshot)  # the block with the order is replaced by others
+    kept = place(quantity=5)
+    chain.mine(2)
+    index.sync()
+
+    orders = {o.order_id: o for o in index.orders_of(customer.address)}
+    assert orders[kept].quantity == 5  # the same id now holds the new chain's order
+    assert all(o.quantity != 4 for o in orders.values())
+
+
+def test_sse__data_lines_and_event_name():
+    assert sse("orders", "<tr>\n<td>1</td>") == "event: orders\ndata: <tr>\ndata: <td>1</td>\n\n"
+
+
+def test_broker__full_queue_keeps_the_latest():
+    broker = Broker()
+    with broker.subscribe("t") as inbox:
+        for n in range(150):
+            broker.publish("t", n)
+        items = [inbox.get_nowait()[1] for _ in range(inbox.qsize())]
+    assert items[-1] == 149
+    assert len(items) == 100
+    assert broker.subscribers("t") == 0
+
+
+def test_events_stream__first_event_is_the_orders_table(app, customer, place):
+    browser = Browser(app)
+    browser.sign_in(customer)
+    order = place()
+    app.extensions["imse"].index.sync()
+
+    answer = browser.client.get("/customer/events", base_url=browser.base_url, buffered=False)
+
+    assert answer.mimetype == "text/event-stream"
+    first = next(answer.response).decode()
+    answer.close()
+    assert first.startswith("event: orders\n")
+    assert f'data-order="{order}"' in first
+
+
+def test_events_stream__signed_out__refused(browser):
+    assert browser.get("/customer/events").status_code == 401

@@ -1,0 +1,238 @@
+"""The live chain index: the platform's order events read into SQLite (WAL) by the SDK's event follower, so list
+pages read one table instead of looping over RPC calls, and every change is published to the SSE broker.
+
+- **Fresh**: the follower runs at the head (no confirmation depth), polling every 0.25 s, so a page sees a block's
+  changes well within a second of its import. A reorganisation is handled by the follower's rewind: the replayed
+  span first deletes what the index holds from its blocks on.
+- **Authoritative**: events say which orders changed; each touched order's status is read from OrderBook at the
+  span's last block (events only say where to look).
+- **Rebuildable**: deleting `index.sqlite` (or pointing at another chain) rebuilds it from the deployment block;
+  the checkpoint lives inside the database, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from offchain.chain.connection import Chain
+from offchain.chain.follower import Cursor, EventFollower, Span
+from offchain.chain.records import OrderRequest
+from offchain.types import OrderStatus
+from web.events import Broker
+
+log = logging.getLogger("imse.web.index")
+
+SUBSCRIPTIONS = {
+    "OrderBook": ["OrderPlaced", "OrderStatusChanged"],
+    "MatchLedger": ["OrderMatched", "OrderUnmatched"],
+    "ExecutionLog": ["TaskStarted", "TaskFinished", "FaultReported"],
+}
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, status INTEGER NOT NULL, material INTEGER NOT NULL,
+    colour INTEGER NOT NULL, quantity INTEGER NOT NULL, accuracy INTEGER NOT NULL, priority INTEGER NOT NULL,
+    due_date INTEGER NOT NULL, design_cid TEXT NOT NULL, placed_block INTEGER NOT NULL, placed_tx TEXT NOT NULL,
+    twin_id INTEGER, planned_start INTEGER, updated_block INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_customer ON orders (customer, order_id);
+CREATE TABLE IF NOT EXISTS events (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, order_id INTEGER NOT NULL, contract TEXT NOT NULL,
+    name TEXT NOT NULL, args TEXT NOT NULL, tx TEXT NOT NULL, PRIMARY KEY (block, log_index)
+);
+CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, block, log_index);
+"""
+
+
+@dataclass(frozen=True)
+class IndexedOrder:
+    order_id: int
+    customer: str
+    status: OrderStatus
+    material: int
+    colour: int
+    quantity: int
+    accuracy: int
+    priority: int
+    due_date: int
+    design_cid: str
+    placed_block: int
+    placed_tx: str
+    twin_id: int | None
+    planned_start: int | None
+
+
+class _SqliteCheckpoint:
+    """The follower's checkpoint, kept in the index's own database."""
+
+    def __init__(self, index: ChainIndex) -> None:
+        self.index = index
+
+    def load(self, genesis: str, start_block: int) -> tuple[Cursor, dict[str, Any]]:
+        saved = self.index._meta("cursor")
+        if not saved:
+            return Cursor(genesis, start_block - 1), {}
+        saved_genesis, block, block_hash, earlier = json.loads(saved)
+        return Cursor(saved_genesis, int(block), str(block_hash), [(int(b), str(h)) for b, h in earlier]), {}
+
+    def save(self, cursor: Cursor, state: Mapping[str, Any]) -> None:
+        self.index._meta_set("cursor", json.dumps([cursor.genesis, cursor.block, cursor.hash, cursor.earlier]))
+
+
+class ChainIndex:
+    def __init__(self, chain: Chain, path: Path, broker: Broker, *, poll_seconds: float = 0.25) -> None:
+        self.chain, self.path, self.broker, self.poll_seconds = chain, path, broker, poll_seconds
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write = threading.Lock()
+        db = self._db()
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(SCHEMA)
+        genesis = chain.genesis_hash()
+        if self._meta("genesis") not in (None, genesis):
+            log.warning("index %s belongs to another chain: rebuilding it", path)
+            with db:
+                db.execute("DELETE FROM orders")
+                db.execute("DELETE FROM events")
+                db.execute("DELETE FROM meta")
+        self._meta_set("genesis", genesis)
+        self.follower = EventFollower(chain, SUBSCRIPTIONS, _SqliteCheckpoint(self), confirmations=0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------------------------------ database
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10)
+            db.execute("PRAGMA busy_timeout=10000")
+            self._local.db = db
+        return db
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _meta_set(self, key: str, value: str) -> None:
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------------------------------ following
+
+    @property
+    def block(self) -> int:
+        """The last block the index has processed."""
+        return self.follower.cursor.block
+
+    def sync(self, *, max_spans: int = 10_000) -> int:
+        """Processes every span up to the head now (tests and start-up); returns the spans processed."""
+        done = 0
+        while done < max_spans and (span := self.follower.poll()) is not None:
+            self.follower.commit(span, self._handle(span))
+            done += 1
+        return done
+
+    def start(self) -> None:
+        """Follows the chain in a background thread until `stop`."""
+        self._thread = threading.Thread(target=self._run, name="chain-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.follower.run(self._handle, self._stop, poll_seconds=self.poll_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _handle(self, span: Span) -> dict[str, Any]:
+        touched: set[int] = set()
+        customers: set[str] = set()
+        with self._write, self._db() as db:
+            if span.rewound:
+                db.execute("DELETE FROM events WHERE block >= ?", (span.first,))
+                db.execute("DELETE FROM orders WHERE placed_block >= ?", (span.first,))
+            for event in span.events:
+                order_id = int(event.args["orderId"])
+                touched.add(order_id)
+                db.execute(
+                    "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (event.block, event.log_index, order_id, event.contract, event.name,
+                     json.dumps(_plain(event.args)), event.tx_hash),
+                )  # fmt: skip
+                if event.name == "OrderPlaced":
+                    r = OrderRequest.from_abi(event.args["request"])
+                    db.execute(
+                        "INSERT OR REPLACE INTO orders (order_id, customer, status, material, colour, quantity, "
+                        "accuracy, priority, due_date, design_cid, placed_block, placed_tx, updated_block) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (order_id, str(event.args["customer"]), int(OrderStatus.PLACED), r.material, r.colour,
+                         r.quantity, r.accuracy, r.priority, r.due_date, r.design_cid, event.block, event.tx_hash,
+                         event.block),
+                    )  # fmt: skip
+            for order_id in touched:
+                status = self.chain.order_book.status(order_id, block=span.last)
+                match = db.execute(
+                    "SELECT args FROM events WHERE order_id = ? AND name IN ('OrderMatched', 'OrderUnmatched') "
+                    "ORDER BY block DESC, log_index DESC LIMIT 1",
+                    (order_id,),
+                ).fetchone()
+                unplanned = status in (OrderStatus.PLACED, OrderStatus.CANCELLED)
+                matched = json.loads(match[0]) if match and not unplanned else {}
+                db.execute(
+                    "UPDATE orders SET status = ?, twin_id = ?, planned_start = ?, updated_block = ? "
+                    "WHERE order_id = ?",
+                    (int(status), matched.get("twinId"), matched.get("plannedStart"), span.last, order_id),
+                )
+                owner = db.execute("SELECT customer FROM orders WHERE order_id = ?", (order_id,)).fetchone()
+                if owner:
+                    customers.add(str(owner[0]))
+        for customer in sorted(customers):
+            self.broker.publish(f"orders:{customer.lower()}")
+        self.broker.publish("blocks", span.last)
+        return {}
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    def orders_of(self, customer: str, *, limit: int = 1000) -> list[IndexedOrder]:
+        rows = (
+            self._db()
+            .execute(
+                "SELECT order_id, customer, status, material, colour, quantity, accuracy, priority, due_date, "
+                "design_cid, placed_block, placed_tx, twin_id, planned_start FROM orders WHERE customer = ? "
+                "COLLATE NOCASE "
+                "ORDER BY order_id DESC LIMIT ?",
+                (customer, limit),
+            )
+            .fetchall()
+        )
+        return [IndexedOrder(r[0], r[1], OrderStatus(r[2]), *r[3:]) for r in rows]
+
+    def timeline(self, order_id: int) -> list[dict[str, Any]]:
+        rows = (
+            self._db()
+            .execute(
+                "SELECT block, contract, name, args, tx FROM events WHERE order_id = ? ORDER BY block, log_index",
+                (order_id,),
+            )
+            .fetchall()
+        )
+        return [{"block": r[0], "contract": r[1], "event": r[2], "args": json.loads(r[3]), "tx": r[4]} for r in rows]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):  # web3's AttributeDict too
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
