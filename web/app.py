@@ -16,7 +16,7 @@ from offchain.devnet import is_dev_chain
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from offchain.storage.kubo import KuboStorage
-from web import auth, chain_api, customer, errors, pages
+from web import auth, chain_api, customer, errors, explorer, pages
 from web.chain_api import NodeRpc
 from web.context import DesignFiles, JsonRpc, Platform
 from web.events import Broker
@@ -69,7 +69,7 @@ def create_app(
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
-    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp):
+    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, explorer.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

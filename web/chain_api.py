@@ -40,6 +40,7 @@ def chain_parameters() -> Any:
         chainName=settings.chain_name,
         nativeCurrency={"name": f"{settings.chain_name} coin", "symbol": settings.currency_symbol, "decimals": 18},
         rpcUrls=[url_for("chain_api.rpc", _external=True)],
+        blockExplorerUrls=[url_for("explorer.home", _external=True)],
     )
 
 

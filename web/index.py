@@ -30,12 +30,20 @@ from web.events import Broker
 log = logging.getLogger("imse.web.index")
 
 SUBSCRIPTIONS = {
+    "TwinRegistry": ["TwinPublished", "TwinUpdated", "TwinStatusChanged", "TwinOperatorSet"],
     "OrderBook": ["OrderPlaced", "OrderStatusChanged"],
     "MatchLedger": ["OrderMatched", "OrderUnmatched"],
     "ExecutionLog": ["TaskStarted", "TaskFinished", "FaultReported"],
 }
+SCHEMA_VERSION = "2"
+KEEP_BLOCKS = 1000
+"""Headers of the newest blocks kept for the ledger explorer (older ones are read from the node on request)."""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (
+    number INTEGER PRIMARY KEY, hash TEXT NOT NULL, signer TEXT NOT NULL, timestamp INTEGER NOT NULL,
+    txs INTEGER NOT NULL, gas_used INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS orders (
     order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, status INTEGER NOT NULL, material INTEGER NOT NULL,
     colour INTEGER NOT NULL, quantity INTEGER NOT NULL, accuracy INTEGER NOT NULL, priority INTEGER NOT NULL,
@@ -44,10 +52,11 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 CREATE INDEX IF NOT EXISTS orders_by_customer ON orders (customer, order_id);
 CREATE TABLE IF NOT EXISTS events (
-    block INTEGER NOT NULL, log_index INTEGER NOT NULL, order_id INTEGER NOT NULL, contract TEXT NOT NULL,
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, subject TEXT NOT NULL, contract TEXT NOT NULL,
     name TEXT NOT NULL, args TEXT NOT NULL, tx TEXT NOT NULL, PRIMARY KEY (block, log_index)
 );
-CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, block, log_index);
+CREATE INDEX IF NOT EXISTS events_by_subject ON events (subject, block, log_index);
+CREATE INDEX IF NOT EXISTS events_by_tx ON events (tx);
 """
 
 
@@ -94,15 +103,16 @@ class ChainIndex:
         self._write = threading.Lock()
         db = self._db()
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         genesis = chain.genesis_hash()
-        if self._meta("genesis") not in (None, genesis):
-            log.warning("index %s belongs to another chain: rebuilding it", path)
+        if self._meta("genesis") not in (None, genesis) or self._meta("schema") not in (None, SCHEMA_VERSION):
+            log.warning("index %s is of another chain or an older layout: rebuilding it", path)
             with db:
-                db.execute("DELETE FROM orders")
-                db.execute("DELETE FROM events")
-                db.execute("DELETE FROM meta")
+                for table in ("orders", "events", "blocks", "meta"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.executescript(SCHEMA)
         self._meta_set("genesis", genesis)
+        self._meta_set("schema", SCHEMA_VERSION)
         self.follower = EventFollower(chain, SUBSCRIPTIONS, _SqliteCheckpoint(self), confirmations=0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -158,15 +168,20 @@ class ChainIndex:
         customers: set[str] = set()
         with self._write, self._db() as db:
             if span.rewound:
-                db.execute("DELETE FROM events WHERE block >= ?", (span.first,))
-                db.execute("DELETE FROM orders WHERE placed_block >= ?", (span.first,))
+                for table, column in (("events", "block"), ("orders", "placed_block"), ("blocks", "number")):
+                    db.execute(f"DELETE FROM {table} WHERE {column} >= ?", (span.first,))
+            self._blocks(db, span)
             for event in span.events:
-                order_id = int(event.args["orderId"])
-                touched.add(order_id)
+                if "orderId" in event.args:
+                    order_id = int(event.args["orderId"])
+                    touched.add(order_id)
+                    subject = f"order:{order_id}"
+                else:
+                    subject = f"twin:{int(event.args['twinId'])}"
                 db.execute(
                     "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (event.block, event.log_index, order_id, event.contract, event.name,
-                     json.dumps(_plain(event.args)), event.tx_hash),
+                    (event.block, event.log_index, subject, event.contract, event.name,
+                     json.dumps(plain(event.args)), event.tx_hash),
                 )  # fmt: skip
                 if event.name == "OrderPlaced":
                     r = OrderRequest.from_abi(event.args["request"])
@@ -181,9 +196,9 @@ class ChainIndex:
             for order_id in touched:
                 status = self.chain.order_book.status(order_id, block=span.last)
                 match = db.execute(
-                    "SELECT args FROM events WHERE order_id = ? AND name IN ('OrderMatched', 'OrderUnmatched') "
+                    "SELECT args FROM events WHERE subject = ? AND name IN ('OrderMatched', 'OrderUnmatched') "
                     "ORDER BY block DESC, log_index DESC LIMIT 1",
-                    (order_id,),
+                    (f"order:{order_id}",),
                 ).fetchone()
                 unplanned = status in (OrderStatus.PLACED, OrderStatus.CANCELLED)
                 matched = json.loads(match[0]) if match and not unplanned else {}
@@ -200,7 +215,64 @@ class ChainIndex:
         self.broker.publish("blocks", span.last)
         return {}
 
+    def _blocks(self, db: sqlite3.Connection, span: Span) -> None:
+        """Headers of the span's blocks (the newest `KEEP_BLOCKS` only) with their clique signer."""
+        for number in range(max(span.first, span.last - KEEP_BLOCKS + 1), span.last + 1):
+            block = self.chain.w3.eth.get_block(number)
+            block_hash = "0x" + bytes(block["hash"]).hex()
+            db.execute(
+                "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                (number, block_hash, self._signer(block_hash, str(block.get("miner", ""))), int(block["timestamp"]),
+                 len(block["transactions"]), int(block["gasUsed"])),
+            )  # fmt: skip
+        db.execute("DELETE FROM blocks WHERE number <= ?", (span.last - KEEP_BLOCKS,))
+
+    def _signer(self, block_hash: str, miner: str) -> str:
+        """The block's clique signer (a clique block's miner field is empty: the seal is in its extra data)."""
+        try:
+            answer = self.chain.w3.provider.make_request("clique_getSigner", [block_hash])  # type: ignore[arg-type]
+        except Exception:  # not a clique node (ape's test chain): the miner field it is
+            return miner
+        signer = answer.get("result") if isinstance(answer, dict) else None
+        return str(signer) if signer else miner
+
     # ------------------------------------------------------------------------------------------ reads
+
+    def blocks(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = (
+            self._db()
+            .execute(
+                "SELECT number, hash, signer, timestamp, txs, gas_used FROM blocks ORDER BY number DESC LIMIT ?",
+                (limit,),
+            )
+            .fetchall()
+        )
+        return [dict(zip(("number", "hash", "signer", "timestamp", "txs", "gas_used"), r, strict=True)) for r in rows]
+
+    def transactions(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest transactions that emitted platform events: hash, block, contract and its events."""
+        rows = (
+            self._db()
+            .execute(
+                "SELECT tx, MAX(block), MIN(contract), GROUP_CONCAT(name, ', ') FROM events GROUP BY tx "
+                "ORDER BY MAX(block) DESC, MAX(log_index) DESC LIMIT ?",
+                (limit,),
+            )
+            .fetchall()
+        )
+        return [dict(zip(("tx", "block", "contract", "events"), r, strict=True)) for r in rows]
+
+    def subject_events(self, subject: str) -> list[dict[str, Any]]:
+        """Every indexed event of `order:<id>` or `twin:<id>`, in chain order."""
+        rows = (
+            self._db()
+            .execute(
+                "SELECT block, contract, name, args, tx FROM events WHERE subject = ? ORDER BY block, log_index",
+                (subject,),
+            )
+            .fetchall()
+        )
+        return [{"block": r[0], "contract": r[1], "event": r[2], "args": json.loads(r[3]), "tx": r[4]} for r in rows]
 
     def orders_of(self, customer: str, *, limit: int = 1000) -> list[IndexedOrder]:
         rows = (
@@ -217,22 +289,15 @@ class ChainIndex:
         return [IndexedOrder(r[0], r[1], OrderStatus(r[2]), *r[3:]) for r in rows]
 
     def timeline(self, order_id: int) -> list[dict[str, Any]]:
-        rows = (
-            self._db()
-            .execute(
-                "SELECT block, contract, name, args, tx FROM events WHERE order_id = ? ORDER BY block, log_index",
-                (order_id,),
-            )
-            .fetchall()
-        )
-        return [{"block": r[0], "contract": r[1], "event": r[2], "args": json.loads(r[3]), "tx": r[4]} for r in rows]
+        return self.subject_events(f"order:{order_id}")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Event arguments as JSON values: bytes as 0x-hex, structs as objects."""
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     if isinstance(value, Mapping):  # web3's AttributeDict too
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

@@ -75,6 +75,14 @@ def test_customer__upload_cart_publish__orders_placed_and_live(web_server, new_p
     expect(orders.locator(f"tr[data-order='{ids[0]}']")).to_contain_text("Cancelled", timeout=15_000)
     screenshot(page, "customer-orders")
 
+    orders.locator(f"tr[data-order='{ids[0]}'] a").first.click()  # the order's timeline in the ledger explorer
+    expect(page.locator("#timeline")).to_contain_text("OrderPlaced")
+    expect(page.locator("#timeline")).to_contain_text("OrderStatusChanged")
+    page.goto(f"{web_server}explorer/")
+    expect(page.locator("#transactions")).to_contain_text("OrderPlaced")
+    expect(page.locator("#blocks")).to_contain_text("0x")  # each block with its clique signer
+    screenshot(page, "ledger-explorer")
+
 
 def test_customer__wallet_rejects_the_transaction__said_plainly_and_cart_kept(web_server, new_page, network, tmp_path):
     wallet = TestWallet(dev_account(CUSTOMER).key.hex())

@@ -34,9 +34,11 @@
     box.className = `tx ${kind}`;
     box.textContent = text;
     if (link) {
-      const code = document.createElement("code");
-      code.textContent = ` ${link}`;
-      box.appendChild(code);
+      const anchor = document.createElement("a");
+      anchor.href = `/explorer/tx/${link}`;
+      anchor.className = "mono";
+      anchor.textContent = ` ${link.slice(0, 10)}…${link.slice(-6)}`;
+      box.appendChild(anchor);
     }
   }
 
