@@ -5,19 +5,47 @@ SDK and the page shows it Cancelled without a reload. Also: the wallet refusing 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
+import pytest
 from eth_account import Account
 from playwright.sync_api import expect
 
+from offchain.bench.match_latency import prepare
+from offchain.bot.service import bot_command
 from offchain.chain.connection import connect
 from offchain.chain.registry import load_registry
 from offchain.chain.signer import Signer
 from offchain.printing.samples import box
+from offchain.storage.kubo import KuboStorage
 from tests.integration.browser_wallet import TestWallet
 from tests.integration.conftest import dev_account, screenshot
 
 CUSTOMER = 8  # a genesis-funded dev account no other integration test uses
+SERVICER, MATCHER = 1, 3
+
+
+@pytest.fixture(scope="module")
+def printing(network, registry_file, registry, ipfs, tmp_path_factory):
+    """Three printers published (all day, PLA/PETG/ABS, white/black/grey/red), a rule, and the matcher bot running
+    on the matcher node as `make up` runs it; yields (chain, twin ids)."""
+    chain = connect(network.node("matcher").rpc_url, registry)
+    with KuboStorage(ipfs.nodes[0].api_url) as store:
+        prepared = prepare(chain, store, Signer(chain, dev_account(SERVICER)), Signer(chain, dev_account(MATCHER)),
+                           designs=[])  # fmt: skip
+    folder = tmp_path_factory.mktemp("web-bot")
+    command = bot_command(network.node("matcher").rpc_url, registry_file, ipfs.nodes[1].api_url, prepared.rule_id,
+                          folder, confirmations=1)  # fmt: skip
+    env = {**os.environ, "IMSE_MATCHER_KEY": dev_account(MATCHER).key.hex()}
+    with (folder / "bot.log").open("ab") as log:
+        bot = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield chain, prepared.twin_ids
+    finally:
+        bot.terminate()
+        bot.wait(timeout=30)
 
 
 def _signed_in(new_page, web_server, network, wallet, tmp_path):
@@ -94,3 +122,37 @@ def test_customer__wallet_rejects_the_transaction__said_plainly_and_cart_kept(we
 
     expect(page.locator("#tx-status")).to_contain_text("You rejected the request in your wallet")
     expect(page.locator("#cart")).to_contain_text("bracket.stl")
+
+
+def test_customer__bot_matches_then_printed__the_page_follows_without_reload(
+    web_server, new_page, network, printing, tmp_path
+):
+    chain, twins = printing
+    wallet = TestWallet(dev_account(CUSTOMER).key.hex())
+    page = _signed_in(new_page, web_server, network, wallet, tmp_path)
+    _fill_cart(page, tmp_path)
+    page.click("#publish-cart")
+    expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)
+    ids = [int(i) for i in re.findall(r"#(\d+)", page.locator("#tx-status").inner_text())]
+    page.wait_for_load_state()
+    rows = page.locator("#orders-table")
+
+    for order_id in ids:  # the bot matches them; the index pushes the change to this open page
+        expect(rows.locator(f"tr[data-order='{order_id}']")).to_contain_text("Matched", timeout=90_000)
+    row = rows.locator(f"tr[data-order='{ids[0]}']")
+    expect(row).to_contain_text("printer #")
+    twin = int(re.search(r"printer #(\d+)", row.inner_text()).group(1))
+    assert twin in twins
+    screenshot(page, "customer-matched")
+
+    servicer = Signer(chain, dev_account(SERVICER))
+    servicer.transact(chain.execution_log.build_start(ids[0], sender=servicer.address))
+    expect(row).to_contain_text("Printing", timeout=15_000)
+    servicer.transact(chain.execution_log.build_finish(ids[0], sender=servicer.address))
+    expect(row).to_contain_text("Printed", timeout=15_000)
+    screenshot(page, "customer-printed")
+
+    row.locator("a").first.click()
+    timeline = page.locator("#timeline")
+    for event in ("OrderPlaced", "OrderMatched", "TaskStarted", "TaskFinished"):
+        expect(timeline).to_contain_text(event)
