@@ -50,8 +50,12 @@ def explorer() -> str:
 def _view(address: str) -> dict[str, Any]:
     store = platform().store
     catalogue = platform().chain.twin_registry.catalogue()
+    designs = store.designs(address)
+    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
     return {
-        "designs": store.designs(address),
+        "designs": designs,
+        "offered": {d.id: _offered(d, printers) for d in designs},
+        "printers_published": bool(printers),
         "cart": store.cart(address),
         "shipping": store.shipping(address) or {},
         "materials": sorted(catalogue.materials.items()),
@@ -85,6 +89,18 @@ def upload() -> str:
     name = (file.filename or "design.stl")[:DESIGN_NAME]
     design = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
     return _partial("designs", who.address, fresh=design.id)
+
+
+def _offered(design: Design, printers: list[Any]) -> dict[str, set[int]]:
+    """The material and colour codes some published printer that fits the design offers (the rest are greyed out)."""
+    size = design.info["size_um"]
+    part = Part(int(size[0]), int(size[1]), int(size[2]), 0, 0, 10_000)
+    fitting = [
+        t.capability for t in printers if check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT)
+    ]
+    materials = {code for cap in fitting for code in range(64) if cap.material_mask >> code & 1}
+    colours = {code for cap in fitting for code in range(64) if cap.colour_mask >> code & 1}
+    return {"materials": materials, "colours": colours}
 
 
 def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:

@@ -276,3 +276,21 @@ def test_cart__line_carries_its_quote(signed_in):
     page = signed_in.htmx("/customer/cart", _line(_design_id(signed_in))).get_data(as_text=True)
 
     assert re.search(r"<td>\d+ min, [0-9.]+ g</td>", page), page
+
+
+def test_choices__only_what_a_fitting_published_printer_offers_is_selectable(
+    signed_in, sdk, storage, signer_of, servicer
+):
+    from offchain.chain.twin_service import TwinService
+    from offchain.twins.schema import example_of
+
+    document = example_of("printer") | {"materials": ["PLA"], "colours": ["black"]}
+    TwinService(sdk, storage).publish(document, signer=signer_of(servicer))
+
+    page = signed_in.htmx("/customer/designs", stl=(box(20, 30, 10), "small.stl")).get_data(as_text=True)
+
+    assert "<option>PLA</option>" in page
+    assert "<option>black</option>" in page
+    assert ">ABS — not offered</option>" in page
+    assert ">white — not offered</option>" in page
+    assert "1 of 1 published printers" in page
