@@ -4,6 +4,7 @@
     ape run bench publish --periods 5 --blocks 20  a shorter look
     ape run bench matching                         rule vs optimising mode (CP-SAT), 20 × 3 … 10,000 × 1,000
     ape run bench match-latency                    OrderPlaced → OrderMatched through the bot on a 4-node network
+    ape run bench web                              the customer explorer in Chromium: publish, retrieve (SSE), render
 
 Each block period gets its own fresh 4-node network (its own ports, in the output folder), deployed with
 `ape run deploy`; the customer node receives the transactions. Writes samples.csv and latency.png beside the table.
@@ -29,14 +30,19 @@ from offchain.settings import PROJECT_ROOT, TEST_MNEMONIC
 FIRST_WORKER_ACCOUNT = 10  # TEST::10 onwards; TEST::0 deploys
 
 
-def _worker_keys(count: int) -> list[str]:
+def _dev_keys(first: int, count: int) -> list[str]:
+    """Keys of the test mnemonic's accounts first.. (the dev network's genesis funds them)."""
     from eth_account import Account
 
     Account.enable_unaudited_hdwallet_features()
     return [
-        Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{FIRST_WORKER_ACCOUNT + i}").key.hex()
+        str(Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{first + i}").key.hex())
         for i in range(count)
     ]
+
+
+def _worker_keys(count: int) -> list[str]:
+    return _dev_keys(FIRST_WORKER_ACCOUNT, count)
 
 
 @click.group()
@@ -277,3 +283,59 @@ def _account(index: int) -> Any:
 
     Account.enable_unaudited_hdwallet_features()
     return Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+@cli.command()
+@ape_cli_context()
+@click.option("--period", type=click.IntRange(1, 60), default=5, show_default=True, help="block period (s)")
+@click.option("--orders", type=click.IntRange(1), default=50, show_default=True, help="orders published in the page")
+@click.option("--updates", type=click.IntRange(1), default=20, show_default=True, help="status changes watched")
+@click.option("--render-orders", type=click.IntRange(1), default=1000, show_default=True, help="orders in the index")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "data" / "bench-web",
+    show_default=True,
+)
+@click.option("--base-port", type=click.IntRange(1024, 65000), default=31800, show_default=True)
+def web(cli_ctx, period, orders, updates, render_orders, out, base_port):  # type: ignore[no-untyped-def]
+    """The customer explorer in Chromium on a fresh network (P = --period), swarm and web server."""
+    from offchain.bench import web as bench
+    from offchain.chain.connection import connect
+    from offchain.network.swarm import SwarmConfig, stop_swarm
+    from web.service import WebService
+    from web.settings import WebSettings
+
+    log = cli_ctx.logger.info
+    out.mkdir(parents=True, exist_ok=True)
+    config, registry_file = _fresh_network(out, period, base_port, 10, log)
+    swarm_dir = out / "ipfs"
+    service = None
+    try:
+        log("starting a private IPFS swarm")
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("ape")), "run", "ipfs", "up", "--dir", str(swarm_dir),
+             "--base-port", str(base_port + 100)],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise click.ClickException(f"ipfs up failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        swarm = SwarmConfig.load(swarm_dir)
+        rpc = config.node("boot").rpc_url
+        settings = WebSettings(port=base_port + 300, rpc_url=rpc, registry=registry_file,
+                               ipfs_url=swarm.nodes[0].api_url, state_dir=out / "web")  # fmt: skip
+        service = WebService(settings)
+        service.start(progress=log)
+        chain = connect(rpc, load_registry(registry_file))
+        key = _dev_keys(8, 1)[0]
+        result = bench.run(service.url, rpc, chain, key, orders=orders, updates=updates,
+                           render_orders=render_orders, work=out, progress=log)  # fmt: skip
+    finally:
+        if service is not None:
+            service.stop()
+        if (swarm_dir / "swarm.json").is_file():
+            stop_swarm(SwarmConfig.load(swarm_dir), timeout=10)
+        manager.stop_nodes(config, progress=log)
+    click.echo(bench.render(result))
+    bench.plot(out / "web.png", result)
+    cli_ctx.logger.success(f"wrote {out / 'web.png'}")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from web3.exceptions import TransactionNotFound
 
 from offchain.chain.errors import exception_revert_data
 from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
@@ -27,7 +28,7 @@ from offchain.types import Constraint, TwinStatus
 from web.auth import current, signed_in
 from web.context import platform
 from web.events import sse
-from web.store import CartLine, Design
+from web.store import CartLine, Design, Publish
 
 bp = Blueprint("customer", __name__, url_prefix="/customer")
 
@@ -325,7 +326,12 @@ def submitted(publish_id: int) -> Any:
     tx_hash = str(body.get("hash", ""))
     if len(tx_hash) != 66 or not tx_hash.startswith("0x"):
         raise BadRequestError(f"not a transaction hash: {tx_hash!r}", field="hash")
-    platform().store.set_publish(publish_id, state="submitted", tx_hash=tx_hash)
+    chain = platform().chain
+    try:
+        nonce: int | None = int(chain.w3.eth.get_transaction(tx_hash)["nonce"])  # type: ignore[arg-type]
+    except TransactionNotFound:
+        nonce = None  # not seen by our node (yet): followed by hash alone
+    platform().store.set_submitted(publish_id, tx_hash, who.address, nonce, chain.head())
     return jsonify(_outcome(who.address, publish_id))
 
 
@@ -343,23 +349,58 @@ def _outcome(address: str, publish_id: int) -> dict[str, Any]:
     record = store.publish_record(address, publish_id)
     assert record is not None
     if record.state == "submitted" and record.tx_hash:
-        receipt = _receipt(record.tx_hash)
+        tx_hash = record.tx_hash
+        receipt = _receipt(tx_hash)
+        if receipt is None and (replacement := _replacement(record)) is not None:
+            new_hash, same_call = replacement
+            if not same_call:
+                store.set_publish(publish_id, state="failed", error="the wallet replaced the transaction by another "
+                                  f"one ({new_hash}): nothing was published; publish again")  # fmt: skip
+                return _outcome(address, publish_id)
+            store.set_replaced(publish_id, new_hash, tx_hash)
+            tx_hash = new_hash
+            receipt = _receipt(tx_hash)
         if receipt is not None:
             if int(receipt["status"]) == 1:
                 orders = chain.order_book.placed_ids(receipt)
                 store.set_publish(publish_id, state="mined", orders=orders)
                 store.remove_lines(address, [int(line["line"]) for line in record.lines])
             else:
-                store.set_publish(publish_id, state="failed", error=_failure(record.tx_hash, receipt))
+                store.set_publish(publish_id, state="failed", error=_failure(tx_hash, receipt))
             record = store.publish_record(address, publish_id)
             assert record is not None
     return {"publish": record.id, "state": record.state, "hash": record.tx_hash, "orders": record.orders,
-            "error": record.error}  # fmt: skip
+            "error": record.error, "replaced": record.replaced}  # fmt: skip
+
+
+def _replacement(record: Publish) -> tuple[str, bool] | None:
+    """When the submitted transaction's nonce was used by another mined transaction (the wallet sped it up or
+    cancelled it): that transaction's hash, and whether it makes the same call (a speed-up)."""
+    w3 = platform().chain.w3
+    if record.nonce is None or record.sender is None or record.from_block is None or record.tx_hash is None:
+        return None
+    if w3.eth.get_transaction_count(record.sender, "latest") <= record.nonce:  # type: ignore[arg-type]
+        return None  # still pending
+    original = w3.eth.get_transaction(record.tx_hash) if _known(record.tx_hash) else None  # type: ignore[arg-type]
+    for number in range(max(0, record.from_block - 1), platform().chain.head() + 1):
+        for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
+            found: Any = tx
+            if str(found["from"]).lower() == record.sender.lower() and int(found["nonce"]) == record.nonce:
+                new_hash = "0x" + bytes(found["hash"]).hex()
+                same = original is None or (found["to"] == original["to"] and found["input"] == original["input"])
+                return new_hash, same
+    return None
+
+
+def _known(tx_hash: str) -> bool:
+    try:
+        platform().chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return False
+    return True
 
 
 def _receipt(tx_hash: str) -> Any:
-    from web3.exceptions import TransactionNotFound
-
     try:
         return platform().chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
     except TransactionNotFound:

@@ -52,7 +52,11 @@ CREATE TABLE IF NOT EXISTS publish (
     state TEXT NOT NULL,
     orders TEXT,
     error TEXT,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    sender TEXT,
+    nonce INTEGER,
+    from_block INTEGER,
+    replaced TEXT
 );
 CREATE TABLE IF NOT EXISTS session (
     sid TEXT PRIMARY KEY,
@@ -63,6 +67,9 @@ CREATE TABLE IF NOT EXISTS session (
     expires REAL NOT NULL
 );
 """
+
+
+ADDED_COLUMNS = (("sender", "TEXT"), ("nonce", "INTEGER"), ("from_block", "INTEGER"), ("replaced", "TEXT"))
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,12 @@ class Publish:
     state: str  # built | submitted | mined | failed
     orders: list[int]
     error: str | None
+    sender: str | None = None
+    nonce: int | None = None
+    from_block: int | None = None
+    """Where to look for a replacement: the sender's nonce of the submitted transaction, the head at submission."""
+    replaced: str | None = None
+    """The hash first submitted, when the wallet replaced it (sped up) and the record follows the replacement."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,10 @@ class Store:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(publish)")}
+            for column, kind in ADDED_COLUMNS:  # databases made by an earlier version get the newer columns
+                if column not in have:
+                    db.execute(f"ALTER TABLE publish ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -245,17 +262,32 @@ class Store:
     def publishes(self, address: str) -> list[Publish]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT id, address, lines, shipping, tx_hash, state, orders, error FROM publish WHERE address = ? "
-                "ORDER BY id DESC",
+                "SELECT id, address, lines, shipping, tx_hash, state, orders, error, sender, nonce, from_block, "
+                "replaced FROM publish WHERE address = ? ORDER BY id DESC",
                 (address,),
             ).fetchall()
         return [
-            Publish(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], r[5], json.loads(r[6] or "[]"), r[7])
+            Publish(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], r[5], json.loads(r[6] or "[]"), r[7], *r[8:])
             for r in rows
         ]
 
     def publish_record(self, address: str, publish_id: int) -> Publish | None:
         return next((p for p in self.publishes(address) if p.id == publish_id), None)
+
+    def set_submitted(self, publish_id: int, tx_hash: str, sender: str, nonce: int | None, from_block: int) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE publish SET state = 'submitted', tx_hash = ?, sender = ?, nonce = ?, from_block = ? "
+                "WHERE id = ?",
+                (tx_hash, sender, nonce, from_block, publish_id),
+            )
+
+    def set_replaced(self, publish_id: int, new_hash: str, old_hash: str) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE publish SET tx_hash = ?, replaced = COALESCE(replaced, ?) WHERE id = ?",
+                (new_hash, old_hash, publish_id),
+            )
 
     def set_publish(
         self, publish_id: int, *, state: str, tx_hash: str | None = None, orders: list[int] | None = None,

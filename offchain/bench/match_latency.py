@@ -75,11 +75,12 @@ def design_request(
 
 
 class BlockClock(threading.Thread):
-    """Remembers when each block was first seen (polled every 100 ms)."""
+    """Remembers when each block was first seen (polled every `interval` seconds, 100 ms by default)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.w3 = web3_at(url)
+        self.interval = interval
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
 
@@ -90,7 +91,7 @@ class BlockClock(threading.Thread):
             for number in range(last + 1, head + 1):
                 self.seen.setdefault(number, time.time())
             last = max(last, head)
-            self.stop.wait(0.1)
+            self.stop.wait(self.interval)
 
 
 @dataclass(frozen=True)

@@ -148,12 +148,6 @@ def status_json(network: NetworkConfig) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- web + browser
 
 WEB_PORT = BASE_PORT + 300
-CHROMIUM = "/usr/bin/chromium"  # Debian's (tools/install.sh installs it; Playwright cannot download one here)
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-unsafe-swiftshader",  # WebGL (3D previews) in software, without the deprecation fallback
-]  # fmt: skip
 ARTIFACTS = ROOT / "data" / "test-artifacts" / "web"
 """Screenshots of the browser tests (git-ignored, under data/)."""
 
@@ -185,6 +179,8 @@ def web_server(
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
+
+    from offchain.bench.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

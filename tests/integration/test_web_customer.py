@@ -13,6 +13,7 @@ import pytest
 from eth_account import Account
 from playwright.sync_api import expect
 
+from offchain.bench.browser import TestWallet
 from offchain.bench.match_latency import prepare
 from offchain.bot.service import bot_command
 from offchain.chain.connection import connect
@@ -20,7 +21,6 @@ from offchain.chain.registry import load_registry
 from offchain.chain.signer import Signer
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
-from tests.integration.browser_wallet import TestWallet
 from tests.integration.conftest import dev_account, screenshot
 
 CUSTOMER = 8  # a genesis-funded dev account no other integration test uses
@@ -156,3 +156,21 @@ def test_customer__bot_matches_then_printed__the_page_follows_without_reload(
     timeline = page.locator("#timeline")
     for event in ("OrderPlaced", "OrderMatched", "TaskStarted", "TaskFinished"):
         expect(timeline).to_contain_text(event)
+
+
+def test_customer__transaction_sped_up_in_the_wallet__the_page_follows_the_replacement(
+    web_server, new_page, network, tmp_path
+):
+    wallet = TestWallet(dev_account(CUSTOMER).key.hex())
+    page = _signed_in(new_page, web_server, network, wallet, tmp_path)
+    _fill_cart(page, tmp_path)
+    wallet.fee_cap_wei = 1  # far below the base fee: it stays pending
+
+    page.click("#publish-cart")
+    expect(page.locator("#tx-status")).to_contain_text("Submitted: waiting")
+    wallet.fee_cap_wei = None
+    replacement = wallet.speed_up()
+
+    expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)
+    assert page.locator("#tx-status a").get_attribute("href") == f"/explorer/tx/{replacement}"
+    expect(page.locator("#cart")).to_contain_text("Your cart is empty")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.integration.browser_wallet import TestWallet
+from offchain.bench.browser import TestWallet
 from tests.integration.conftest import dev_account, screenshot
 
 

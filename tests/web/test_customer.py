@@ -294,3 +294,22 @@ def test_choices__only_what_a_fitting_published_printer_offers_is_selectable(
     assert ">ABS — not offered</option>" in page
     assert ">white — not offered</option>" in page
     assert "1 of 1 published printers" in page
+
+
+def test_store__database_of_an_earlier_version__gets_the_newer_columns(tmp_path):
+    import sqlite3
+
+    from web.store import Store
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE publish (id INTEGER PRIMARY KEY, address TEXT NOT NULL, lines TEXT NOT NULL, "
+                   "shipping TEXT NOT NULL, tx_hash TEXT, state TEXT NOT NULL, orders TEXT, error TEXT, "
+                   "created REAL NOT NULL)")  # fmt: skip
+        db.execute("INSERT INTO publish VALUES (1, '0xa', '[]', '{}', NULL, 'built', NULL, NULL, 0)")
+
+    store = Store(path)
+
+    assert store.publishes("0xa")[0].nonce is None
+    store.set_submitted(1, "0x" + "11" * 32, "0xa", 7, 100)
+    assert store.publishes("0xa")[0].nonce == 7

@@ -45,6 +45,9 @@
   async function follow(publish) {
     for (;;) {
       const answer = await (await fetch(`/customer/publish/${publish}`, { credentials: "same-origin" })).json();
+      if (answer.state === "submitted" && answer.replaced) {
+        stage("info", "Sped up in your wallet: following the replacement transaction…", answer.hash);
+      }
       if (answer.state === "mined") {
         stage("ok", `Published: order${answer.orders.length > 1 ? "s" : ""} ${answer.orders.map((o) => `#${o}`).join(", ")} placed in transaction`, answer.hash);
         document.body.dispatchEvent(new Event("cart-changed"));

@@ -1,5 +1,6 @@
-"""An injected EIP-1193 test wallet for Chromium: the page's code talks to it exactly as to MetaMask, while keys and
-signing live in Python (eth-account). It keeps MetaMask's rules, so a bad page or a bad /api/chain fails here too:
+"""Driving the web pages from Python (the browser tests and `ape run bench web`): Debian's Chromium through Playwright,
+and an injected EIP-1193 test wallet — the page's code talks to it exactly as to MetaMask, while keys and signing live
+in Python (eth-account). It keeps MetaMask's rules, so a bad page or a bad /api/chain fails here too:
 
 - `wallet_addEthereumChain` only with an https RPC URL or http on localhost / 127.0.0.1, and only when that RPC
   answers `eth_chainId` with the chain id given; error 4902 from `wallet_switchEthereumChain` for unknown chains;
@@ -19,6 +20,12 @@ import httpx
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's (tools/install.sh installs it; Playwright cannot download one here)
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-unsafe-swiftshader",  # WebGL (3D previews) in software, without the deprecation fallback
+]  # fmt: skip
 USER_REJECTED = 4001
 UNRECOGNISED_CHAIN = 4902
 
@@ -64,6 +71,9 @@ class TestWallet:
         self.connected = False
         self.reject: set[str] = set()
         self.requests: list[str] = []
+        self.fee_cap_wei: int | None = None
+        """When set, transactions go out with this fee cap (and tip): below the base fee they stay pending."""
+        self.last_sent: dict[str, Any] | None = None
 
     @property
     def address(self) -> str:
@@ -135,15 +145,31 @@ class TestWallet:
             return _error(4100, "The requested account has not been authorised by the user.")
         if "chainId" in tx and int(tx["chainId"], 16) != self.chain_id:
             return _error(-32602, f"chainId {tx['chainId']} does not match the wallet's chain {hex(self.chain_id)}")
-        base = int(self._rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
-        tip = int(self._rpc("eth_maxPriorityFeePerGas"), 16)
-        signed = self.account.sign_transaction({
+        unsigned = {
             "type": 2, "chainId": self.chain_id, "to": tx["to"], "data": tx.get("data", "0x"),
             "value": int(tx.get("value", "0x0"), 16), "gas": int(tx["gas"], 16),
             "nonce": int(self._rpc("eth_getTransactionCount", self.address, "pending"), 16),
-            "maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip,
-        })  # fmt: skip
-        return {"result": self._rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex().removeprefix("0x"))}
+        }  # fmt: skip
+        if self.fee_cap_wei is not None:
+            fees = {"maxPriorityFeePerGas": self.fee_cap_wei, "maxFeePerGas": self.fee_cap_wei}
+        else:
+            fees = self._fees()
+        self.last_sent = unsigned
+        return {"result": self._sign_and_send(unsigned | fees)}
+
+    def speed_up(self) -> str:
+        """What MetaMask's "Speed up" does: the last transaction again, same nonce, today's fees; its hash."""
+        assert self.last_sent is not None, "nothing sent yet"
+        return self._sign_and_send(self.last_sent | self._fees())
+
+    def _fees(self) -> dict[str, int]:
+        base = int(self._rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+        tip = max(int(self._rpc("eth_maxPriorityFeePerGas"), 16), 2)
+        return {"maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip}
+
+    def _sign_and_send(self, transaction: dict[str, Any]) -> str:
+        signed = self.account.sign_transaction(transaction)
+        return str(self._rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex().removeprefix("0x")))
 
     def _add(self, chain: dict[str, Any]) -> dict[str, Any]:
         for field in ("chainId", "chainName", "nativeCurrency", "rpcUrls"):
