@@ -30,19 +30,8 @@ from offchain.settings import PROJECT_ROOT, TEST_MNEMONIC
 FIRST_WORKER_ACCOUNT = 10  # TEST::10 onwards; TEST::0 deploys
 
 
-def _dev_keys(first: int, count: int) -> list[str]:
-    """Keys of the test mnemonic's accounts first.. (the dev network's genesis funds them)."""
-    from eth_account import Account
-
-    Account.enable_unaudited_hdwallet_features()
-    return [
-        str(Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{first + i}").key.hex())
-        for i in range(count)
-    ]
-
-
 def _worker_keys(count: int) -> list[str]:
-    return _dev_keys(FIRST_WORKER_ACCOUNT, count)
+    return [str(_account(FIRST_WORKER_ACCOUNT + i).key.hex()) for i in range(count)]
 
 
 @click.group()
@@ -300,41 +289,31 @@ def _account(index: int) -> Any:
 @click.option("--base-port", type=click.IntRange(1024, 65000), default=31800, show_default=True)
 def web(cli_ctx, period, orders, updates, render_orders, out, base_port):  # type: ignore[no-untyped-def]
     """The customer explorer in Chromium on a fresh network (P = --period), swarm and web server."""
+    import shutil
+
     from offchain.bench import web as bench
     from offchain.chain.connection import connect
-    from offchain.network.swarm import SwarmConfig, stop_swarm
+    from offchain.network import swarm
     from web.service import WebService
     from web.settings import WebSettings
 
     log = cli_ctx.logger.info
     out.mkdir(parents=True, exist_ok=True)
     config, registry_file = _fresh_network(out, period, base_port, 10, log)
-    swarm_dir = out / "ipfs"
-    service = None
+    ipfs = swarm.create_swarm(out / "ipfs", base_port=base_port + 100, force=True, progress=log)
+    shutil.rmtree(out / "web", ignore_errors=True)  # a fresh chain: last run's index and carts are not ours
+    rpc = config.node("boot").rpc_url
+    service = WebService(WebSettings(port=base_port + 300, rpc_url=rpc, registry=registry_file,
+                                     ipfs_url=ipfs.nodes[0].api_url, state_dir=out / "web"))  # fmt: skip
     try:
-        log("starting a private IPFS swarm")
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("ape")), "run", "ipfs", "up", "--dir", str(swarm_dir),
-             "--base-port", str(base_port + 100)],
-            cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise click.ClickException(f"ipfs up failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        swarm = SwarmConfig.load(swarm_dir)
-        rpc = config.node("boot").rpc_url
-        settings = WebSettings(port=base_port + 300, rpc_url=rpc, registry=registry_file,
-                               ipfs_url=swarm.nodes[0].api_url, state_dir=out / "web")  # fmt: skip
-        service = WebService(settings)
+        swarm.start_swarm(ipfs, progress=log)
         service.start(progress=log)
         chain = connect(rpc, load_registry(registry_file))
-        key = _dev_keys(8, 1)[0]
-        result = bench.run(service.url, rpc, chain, key, orders=orders, updates=updates,
+        result = bench.run(service.url, rpc, chain, str(_account(8).key.hex()), orders=orders, updates=updates,
                            render_orders=render_orders, work=out, progress=log)  # fmt: skip
     finally:
-        if service is not None:
-            service.stop()
-        if (swarm_dir / "swarm.json").is_file():
-            stop_swarm(SwarmConfig.load(swarm_dir), timeout=10)
+        service.stop()
+        swarm.stop_swarm(ipfs, progress=log)
         manager.stop_nodes(config, progress=log)
     click.echo(bench.render(result))
     bench.plot(out / "web.png", result)
