@@ -229,6 +229,19 @@ def test_web_vendor__htmx_2_0_and_its_sse_extension_2_2_pinned():
         assert any(folder.glob("*.min.js")), folder
 
 
+def test_web_vendor__three_module_and_addons_import_the_vendored_module():
+    """three.js for the 3D preview: no import map (CSP forbids inline scripts), so the add-ons' bare `three` import
+    is rewritten to the vendored module."""
+    version = json.loads((ROOT / "package.json").read_text())["dependencies"]["three"]
+    folder = ROOT / "web" / "static" / "vendor" / f"three@{version}"
+    assert (folder / "three.module.js").is_file()
+    assert (folder / "LICENSE").is_file()
+    for addon in ("STLLoader.js", "OrbitControls.js"):
+        text = (folder / "addons" / addon).read_text()
+        assert "from '../three.module.js';" in text
+        assert "} from 'three';" not in text
+
+
 def test_chromium__installed_for_the_browser_tests():
     out = _run("/usr/bin/chromium", "--version").stdout
     assert re.search(r"Chromium \d+\.", out), out

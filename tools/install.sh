@@ -4,7 +4,7 @@
 #   Debian packages   prusa-slicer                      (apt; the only system-wide step)
 #   .venv/            Python 3.11 venv with the package, ape, web3, slither, pytest, ...
 #   node_modules/     solcjs + OpenZeppelin contracts + anvil + htmx (npm ci, from package-lock.json)
-#   web/static/vendor htmx 2.0.x + its SSE extension, copied from node_modules (the pages load nothing from a CDN)
+#   web/static/vendor htmx 2.0.x + its SSE extension, three.js (3D preview), copied from node_modules (no CDN)
 #   .tools/solcx/     solc-v<X.Y.Z> -> tools/solc-shim.js (what ape-solidity / py-solc-x look for)
 #   .tools/anvil/     anvil -> node_modules/@foundry-rs/... (ape-foundry finds it on PATH; the venv puts it there)
 #   .tools/bin/       geth v1.13.15 and kubo's ipfs, built through the Go module proxy
@@ -127,6 +127,17 @@ vendor_web() {
     version="$(node -p "require('./node_modules/$pkg/package.json').version")"
     mkdir -p "$vendor/$pkg@$version"
     cp "node_modules/$pkg/$file" "node_modules/$pkg/LICENSE" "$vendor/$pkg@$version/"
+  done
+  # three.js for the 3D preview (loaded only when a preview is opened): the module build and two add-ons, whose
+  # bare `from 'three'` import is pointed at the vendored module (the pages use no import map: CSP allows no inline
+  # script).
+  version="$(node -p "require('./node_modules/three/package.json').version")"
+  mkdir -p "$vendor/three@$version/addons"
+  cp node_modules/three/build/three.module.js node_modules/three/build/three.core.js node_modules/three/LICENSE \
+    "$vendor/three@$version/"
+  for addon in loaders/STLLoader.js controls/OrbitControls.js; do
+    sed "s#from 'three';#from '../three.module.js';#" "node_modules/three/examples/jsm/$addon" \
+      >"$vendor/three@$version/addons/$(basename "$addon")"
   done
   info "web vendor files: $(cd "$vendor" && echo *)"
 }

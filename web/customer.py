@@ -104,6 +104,15 @@ def _offered(design: Design, printers: list[Any]) -> dict[str, set[int]]:
     return {"materials": materials, "colours": colours}
 
 
+@bp.get("/designs/<int:design_id>/stl")
+def design_file(design_id: int) -> Response:
+    """The uploaded STL, to its owner only (the 3D preview loads it)."""
+    who = signed_in()
+    design = _design(who.address, str(design_id))
+    return Response(platform().designs.read(design.sha256), mimetype="model/stl",
+                    headers={"Content-Disposition": f'inline; filename="{design.name}"'})  # fmt: skip
+
+
 def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
     """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer."""
     printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]

@@ -83,6 +83,21 @@ def test_customer__upload_cart_publish__orders_placed_and_live(web_server, new_p
     expect(page.locator("#designs")).to_contain_text("20.0 × 30.0 × 10.0 mm")
     screenshot(page, "customer-cart")
 
+    design = page.locator(".design").first
+    design.locator("[data-preview]").click()  # three.js is loaded only now
+    preview = design.locator(".preview")
+    expect(preview).to_have_attribute("data-rendered", "true")
+    colours = page.evaluate(
+        """(box) => { const c = box.querySelector('canvas'); const copy = document.createElement('canvas');
+        copy.width = c.width; copy.height = c.height; const g = copy.getContext('2d'); g.drawImage(c, 0, 0);
+        const px = g.getImageData(0, 0, c.width, c.height).data; const seen = new Set();
+        for (let i = 0; i < px.length; i += 4 * 97) seen.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+        return seen.size; }""",
+        preview.element_handle(),
+    )
+    screenshot(page, "customer-preview")
+    assert colours > 4, f"the preview canvas is blank ({colours} colours)"  # a lit, shaded part on a background
+
     page.click("#publish-cart")
 
     expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)

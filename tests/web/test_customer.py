@@ -313,3 +313,16 @@ def test_store__database_of_an_earlier_version__gets_the_newer_columns(tmp_path)
     assert store.publishes("0xa")[0].nonce is None
     store.set_submitted(1, "0x" + "11" * 32, "0xa", 7, 100)
     assert store.publishes("0xa")[0].nonce == 7
+
+
+def test_design_file__owner_only(app, signed_in, other_customer):
+    design = _design_id(signed_in, box(20, 30, 10))
+
+    mine = signed_in.get(f"/customer/designs/{design}/stl")
+    assert mine.status_code == 200
+    assert mine.data == box(20, 30, 10)
+    assert mine.mimetype == "model/stl"
+    other = Browser(app)
+    other.sign_in(other_customer)
+    assert other.get(f"/customer/designs/{design}/stl").status_code == 400
+    assert Browser(app).get(f"/customer/designs/{design}/stl").status_code == 401
