@@ -9,6 +9,7 @@ refusal is shown before the wallet opens), the wallet sends it, and the server f
 
 from __future__ import annotations
 
+import math
 import queue
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepa
 from offchain.exceptions import BadRequestError, ConfigError, SlicerError, StlError
 from offchain.matching.constraints import Part, check
 from offchain.printing.slicer import Quote, SlicerProfile, quote
-from offchain.printing.stl import StlLimits, read_stl
+from offchain.printing.stl import StlLimits, read_stl, scaled_stl
 from offchain.types import Constraint, TwinStatus
 from web.auth import current, signed_in
 from web.context import platform
@@ -104,6 +105,24 @@ def _offered(design: Design, printers: list[Any]) -> dict[str, set[int]]:
     return {"materials": materials, "colours": colours}
 
 
+@bp.post("/designs/<int:design_id>/scale")
+def scale_design(design_id: int) -> str:
+    """A scaled copy of the design, only when the customer asks for it (never silently): a new design, measured."""
+    who = signed_in()
+    design = _design(who.address, str(design_id))
+    factor = _float(request.form, "factor", 0.01, 100.0, default=1.0)
+    try:
+        data = scaled_stl(platform().designs.read(design.sha256), factor)
+        info = read_stl(data, limits=StlLimits(max_bytes=platform().settings.max_upload_mb * 1024 * 1024))
+    except StlError as err:
+        raise BadRequestError(f"{design.name}: {err}", field="factor") from None
+    platform().designs.write(info.sha256, data)
+    stem = design.name.removesuffix(".stl")
+    name = f"{stem} (scaled {factor:.0%}).stl"[:DESIGN_NAME]
+    fresh = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
+    return _partial("designs", who.address, fresh=fresh.id)
+
+
 @bp.get("/designs/<int:design_id>/stl")
 def design_file(design_id: int) -> Response:
     """The uploaded STL, to its owner only (the 3D preview loads it)."""
@@ -114,7 +133,8 @@ def design_file(design_id: int) -> Response:
 
 
 def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
-    """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer."""
+    """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer; and,
+    when nothing fits, the largest scale (whole percent) at which it would fit one."""
     printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
     part = Part(int(size_um[0]), int(size_um[1]), int(size_um[2]), 0, 0, 10_000)
     fitting = [
@@ -123,7 +143,12 @@ def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
     largest = max(
         printers, key=lambda t: t.capability.build_x * t.capability.build_y * t.capability.build_z, default=None
     )
+    u, v, w = (int(x) for x in size_um)
+    ratios = [min(min(c.build_x, c.build_y) / min(u, v), max(c.build_x, c.build_y) / max(u, v), c.build_z / w)
+              for c in (t.capability for t in printers)]  # fmt: skip
+    best = max(ratios, default=0.0)
     return {
+        "scale_to_fit": math.floor(best * 100) / 100 if not fitting and best >= 0.01 else None,
         "printers": len(printers),
         "fits": bool(fitting),
         "fitting_printers": len(fitting),

@@ -105,3 +105,30 @@ def test_read_stl__missing_file_and_folder(tmp_path):
         read_stl(tmp_path / "nope.stl")
     with pytest.raises(StlError, match="is a folder"):
         read_stl(tmp_path)
+
+
+def test_scaled_stl__half__measures_half_and_is_binary():
+    from offchain.printing.samples import box
+    from offchain.printing.stl import read_stl, scaled_stl
+
+    scaled = read_stl(scaled_stl(box(40, 20, 10, ascii=True), 0.5))
+
+    assert scaled.size_mm == (20.0, 10.0, 5.0)
+    assert scaled.format == "binary"
+    assert scaled.watertight
+
+
+@pytest.mark.parametrize("factor", [0, -1, float("nan"), float("inf")])
+def test_scaled_stl__bad_factor__refused(factor):
+    from offchain.printing.samples import box
+    from offchain.printing.stl import scaled_stl
+
+    with pytest.raises(StlError, match="scale must be a positive number"):
+        scaled_stl(box(), factor)
+
+
+def test_scaled_stl__not_an_stl__refused():
+    from offchain.printing.stl import scaled_stl
+
+    with pytest.raises(StlError, match="not an STL file"):
+        scaled_stl(b"not an stl at all", 0.5)  # read_stl's refusal

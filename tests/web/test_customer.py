@@ -326,3 +326,33 @@ def test_design_file__owner_only(app, signed_in, other_customer):
     other.sign_in(other_customer)
     assert other.get(f"/customer/designs/{design}/stl").status_code == 400
     assert Browser(app).get(f"/customer/designs/{design}/stl").status_code == 401
+
+
+def test_scale__too_large_design__offered_on_request_and_the_copy_fits(signed_in, sdk, storage, signer_of, servicer):
+    from offchain.chain.twin_service import TwinService
+    from offchain.twins.schema import example_of
+
+    document = example_of("printer") | {"colours": ["white", "black"]}  # 250 × 210 × 210 mm
+    TwinService(sdk, storage).publish(document, signer=signer_of(servicer))
+    page = signed_in.htmx("/customer/designs", stl=(box(500, 100, 100), "big.stl")).get_data(as_text=True)
+    assert "Too large for every published printer" in page
+    factor = re.search(r'name="factor" value="([0-9.]+)"', page).group(1)
+    assert factor == "0.5"  # 500 mm long on a 250 mm plate
+    design = int(re.search(r'data-design="(\d+)"', page).group(1))
+
+    page = signed_in.htmx(f"/customer/designs/{design}/scale", {"factor": factor}).get_data(as_text=True)
+
+    assert "big (scaled 50%).stl" in page
+    assert "250.0 × 50.0 × 50.0 mm" in page
+    assert "1 of 1 published printers" in page
+    assert page.count("data-design=") == 2  # the original is kept
+
+
+@pytest.mark.parametrize("factor", ["0", "-1", "huge", "1000"])
+def test_scale__bad_factor__refused(signed_in, factor):
+    design = _design_id(signed_in)
+
+    answer = signed_in.htmx(f"/customer/designs/{design}/scale", {"factor": factor})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "factor"
