@@ -69,7 +69,7 @@ def create_app(
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
-    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, explorer.bp):
+    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, customer.api, explorer.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from offchain.exceptions import BadRequestError, ChainError
 from web.context import platform
+from web.transactions import outcome
 
 bp = Blueprint("chain_api", __name__)
 
@@ -42,6 +43,14 @@ def chain_parameters() -> Any:
         rpcUrls=[url_for("chain_api.rpc", _external=True)],
         blockExplorerUrls=[url_for("explorer.home", _external=True)],
     )
+
+
+@bp.get("/api/tx/<tx_hash>")
+def transaction_state(tx_hash: str) -> Any:
+    """pending / mined / failed (the reason decoded) / unknown — what a page asks after the wallet sent a call."""
+    if len(tx_hash) != 66 or not tx_hash.startswith("0x"):
+        raise BadRequestError(f"not a transaction hash: {tx_hash!r}", field="hash")
+    return jsonify(outcome(tx_hash))
 
 
 @bp.post("/rpc")

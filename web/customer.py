@@ -19,19 +19,20 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
 from web3.exceptions import TransactionNotFound
 
-from offchain.chain.errors import exception_revert_data
 from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
-from offchain.exceptions import BadRequestError, ConfigError, SlicerError, StlError
+from offchain.exceptions import BadRequestError, ConfigError, RoleRequiredError, SlicerError, StlError
 from offchain.matching.constraints import Part, check
 from offchain.printing.slicer import Quote, SlicerProfile, quote
 from offchain.printing.stl import StlLimits, read_stl, scaled_stl
-from offchain.types import Constraint, TwinStatus
+from offchain.types import Constraint, OrderStatus, TwinStatus
 from web.auth import current, signed_in
 from web.context import platform
 from web.events import sse
 from web.store import CartLine, Design, Publish
+from web.transactions import failure_reason, known, receipt_of
 
 bp = Blueprint("customer", __name__, url_prefix="/customer")
+api = Blueprint("customer_api", __name__, url_prefix="/api")
 
 SHIPPING_FIELDS = {"name": 120, "street": 200, "postcode": 20, "city": 100, "country": 60, "email": 200}
 MAX_CART = 20
@@ -173,13 +174,14 @@ def _quote(design: Design, form: Any) -> tuple[Quote | None, str]:
     the largest published printer (cached per design + settings); (None, why) when it cannot be sliced."""
     layer = _float(form, "layer_height", 0.05, 0.6, default=0.2)
     infill = _int(form, "infill", 0, 100) if (form.get("infill") or "").strip() else 20
+    nozzle = _int(form, "nozzle_temp", 150, 320) if (form.get("nozzle_temp") or "").strip() else None
     material = form.get("material", "")
     if material not in platform().chain.twin_registry.catalogue().materials.values():
         raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
     bed = design.info.get("largest_mm") or [250.0, 250.0, 250.0]
     try:
         profile = SlicerProfile(layer_height_mm=layer, bed_x_mm=bed[0], bed_y_mm=bed[1], max_height_mm=bed[2],
-                                material=material, infill_percent=infill)  # fmt: skip
+                                material=material, infill_percent=infill, nozzle_temp_c=nozzle)  # fmt: skip
         data = platform().designs.read(design.sha256)
         return quote(platform().slicer, data, profile, size_mm=tuple(design.info["size_mm"])), ""
     except SlicerError as err:
@@ -200,6 +202,11 @@ def _float(form: Any, field: str, low: float, high: float, *, default: float) ->
 
 
 # ---------------------------------------------------------------------------------------------- 3. cart
+
+
+@bp.get("/cart")
+def cart() -> str:
+    return _partial("cart", signed_in().address)
 
 
 @bp.post("/cart")
@@ -384,7 +391,7 @@ def _outcome(address: str, publish_id: int) -> dict[str, Any]:
     assert record is not None
     if record.state == "submitted" and record.tx_hash:
         tx_hash = record.tx_hash
-        receipt = _receipt(tx_hash)
+        receipt = receipt_of(tx_hash)
         if receipt is None and (replacement := _replacement(record)) is not None:
             new_hash, same_call = replacement
             if not same_call:
@@ -393,14 +400,14 @@ def _outcome(address: str, publish_id: int) -> dict[str, Any]:
                 return _outcome(address, publish_id)
             store.set_replaced(publish_id, new_hash, tx_hash)
             tx_hash = new_hash
-            receipt = _receipt(tx_hash)
+            receipt = receipt_of(tx_hash)
         if receipt is not None:
             if int(receipt["status"]) == 1:
                 orders = chain.order_book.placed_ids(receipt)
                 store.set_publish(publish_id, state="mined", orders=orders)
                 store.remove_lines(address, [int(line["line"]) for line in record.lines])
             else:
-                store.set_publish(publish_id, state="failed", error=_failure(tx_hash, receipt))
+                store.set_publish(publish_id, state="failed", error=failure_reason(tx_hash, receipt))
             record = store.publish_record(address, publish_id)
             assert record is not None
     return {"publish": record.id, "state": record.state, "hash": record.tx_hash, "orders": record.orders,
@@ -415,7 +422,7 @@ def _replacement(record: Publish) -> tuple[str, bool] | None:
         return None
     if w3.eth.get_transaction_count(record.sender, "latest") <= record.nonce:  # type: ignore[arg-type]
         return None  # still pending
-    original = w3.eth.get_transaction(record.tx_hash) if _known(record.tx_hash) else None  # type: ignore[arg-type]
+    original = w3.eth.get_transaction(record.tx_hash) if known(record.tx_hash) else None  # type: ignore[arg-type]
     for number in range(max(0, record.from_block - 1), platform().chain.head() + 1):
         for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
             found: Any = tx
@@ -426,36 +433,38 @@ def _replacement(record: Publish) -> tuple[str, bool] | None:
     return None
 
 
-def _known(tx_hash: str) -> bool:
-    try:
-        platform().chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-    except TransactionNotFound:
-        return False
-    return True
-
-
-def _receipt(tx_hash: str) -> Any:
-    try:
-        return platform().chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-    except TransactionNotFound:
-        return None
-
-
-def _failure(tx_hash: str, receipt: Any) -> str:
-    """Why a mined transaction failed: its call replayed at its block, the custom error decoded."""
-    w3 = platform().chain.w3
-    tx = w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-    try:
-        w3.eth.call({"from": tx["from"], "to": tx["to"], "data": tx["input"]}, block_identifier=receipt["blockNumber"])
-    except Exception as err:
-        decoded = platform().chain.errors.error(
-            "OrderBook", exception_revert_data(err), function="placeOrders", tx_hash=tx_hash
-        )
-        return str(decoded or err)
-    return "reverted (the replay did not fail: out of gas?)"
-
-
 # ---------------------------------------------------------------------------------------------- my orders
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def cancel(order_id: int) -> Any:
+    """The `cancelOrder` call for the wallet, simulated first: a refusal (already matched, not yours) comes back
+    decoded and the wallet never opens."""
+    who = signed_in()
+    tx = platform().chain.order_book.build_cancel(order_id, sender=who.address)
+    return jsonify(tx=tx.for_wallet(), summary=tx.describe(), order=order_id)
+
+
+@api.get("/orders/<int:order_id>/shipping")
+def shipping_of(order_id: int) -> Any:
+    """An order's shipping data: to its customer and to the owner of the printer it is matched to, nobody else;
+    checked against the salted hash the order carries on chain."""
+    who = signed_in()
+    chain = platform().chain
+    record = chain.order_book.order(order_id)
+    indexed = {o.order_id: o for o in platform().index.orders_of(record.customer)}.get(order_id)
+    owner = chain.twin_registry.twin(indexed.twin_id).owner if indexed and indexed.twin_id else None
+    if who.address.lower() not in {record.customer.lower(), (owner or "").lower()}:
+        raise RoleRequiredError(
+            f"only the customer of order {order_id} and the owner of the printer it is matched to see its shipping"
+        )
+    found = platform().store.shipping_of_order(record.customer, order_id)
+    if found is None:
+        raise BadRequestError(
+            f"order {order_id} was not placed through this site: no shipping data here", field="order"
+        )
+    on_chain = "0x" + chain.order_book.placed_order(order_id).request.shipping_hash.hex()
+    return jsonify(order=order_id, shipping=found["shipping"], verified=found["hash"] == on_chain)
 
 
 @bp.get("/orders")
@@ -499,6 +508,7 @@ def _orders_table(address: str) -> str:
             "tx": o.placed_tx,
             "twin": o.twin_id,
             "planned_start": o.planned_start,
+            "cancellable": o.status == OrderStatus.PLACED,
         }
         for o in platform().index.orders_of(address)
     ]

@@ -274,6 +274,13 @@ class Store:
     def publish_record(self, address: str, publish_id: int) -> Publish | None:
         return next((p for p in self.publishes(address) if p.id == publish_id), None)
 
+    def shipping_of_order(self, address: str, order_id: int) -> dict[str, Any] | None:
+        """The shipping data (with its salt and hash) of the publication that placed `order_id`."""
+        for record in self.publishes(address):
+            if record.state == "mined" and order_id in record.orders:
+                return record.shipping
+        return None
+
     def set_submitted(self, publish_id: int, tx_hash: str, sender: str, nonce: int | None, from_block: int) -> None:
         with self._db() as db:
             db.execute(

@@ -81,6 +81,7 @@ class TestWallet:
 
     def switch_account(self, page: Any) -> None:
         """The user picks another account in the wallet: a new key, and `accountsChanged` on the page."""
+        page.wait_for_selector("body[data-wallet-ready='true']")  # the page listens for wallet events only by then
         self.account = Account.create()
         page.evaluate("(address) => window.__imseWalletEmit('accountsChanged', [address])", self.address.lower())
 
@@ -202,3 +203,28 @@ class TestWallet:
 
 def _error(code: int, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
+
+
+def signed_in_client(web_url: str, key: str) -> httpx.Client:
+    """An open HTTP client (close it: `contextlib.closing`) signed in to the web platform with `key` the way the page
+    does it (CSRF token from the page,
+    the server's SIWE message signed with personal_sign); its `headers` carry the CSRF token for later posts."""
+    import re
+
+    client = httpx.Client(base_url=web_url, timeout=30)
+    page = client.get("/").text
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    if not found:
+        raise RuntimeError("the page carries no CSRF token")
+    client.headers["X-CSRF-Token"] = found.group(1)
+    account = Account.from_key(key)
+    issued = client.post("/auth/message", json={"address": account.address}).json()
+    signature = Account.sign_message(encode_defunct(text=issued["message"]), account.key).signature
+    answer = client.post(
+        "/auth/verify", json={"message": issued["message"], "signature": "0x" + signature.hex().removeprefix("0x")}
+    )
+    answer.raise_for_status()
+    page = client.get("/").text  # a new session: a new token
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    client.headers["X-CSRF-Token"] = found.group(1) if found else ""
+    return client

@@ -110,8 +110,8 @@ def run(
             publish.append(time.perf_counter() - started)
             placed.append(int(page.locator("#tx-status").inner_text().split("#")[1].split()[0].rstrip(",")))
             progress(f"publish {n + 1}/{orders}: {publish[-1]:.2f} s (order {placed[-1]})")
-            page.wait_for_load_state("load")
             expect(page.locator("#cart")).to_contain_text("Your cart is empty")
+            page.wait_for_selector("body[data-wallet-ready='true']")  # the reloaded page's scripts listen
             expect(page.locator("#orders-table")).to_be_visible()
 
         page.evaluate(WATCH_ROWS)

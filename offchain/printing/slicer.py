@@ -48,6 +48,8 @@ class SlicerProfile:
     max_height_mm: float = 200.0
     material: str = "PLA"
     infill_percent: int = 20
+    nozzle_temp_c: int | None = None
+    """The nozzle temperature asked for (°C); None: the material's usual one (`TEMPERATURES`)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -61,6 +63,8 @@ class SlicerProfile:
             problems.append("bed size and height must be positive")
         if not 0 <= self.infill_percent <= 100:
             problems.append(f"infill {self.infill_percent}% is outside 0..100")
+        if self.nozzle_temp_c is not None and not 150 <= self.nozzle_temp_c <= 320:
+            problems.append(f"nozzle temperature {self.nozzle_temp_c} °C is outside 150..320")
         if self.material.upper() not in TEMPERATURES:
             problems.append(f"material {self.material!r} cannot be sliced for FDM (known: {', '.join(TEMPERATURES)})")
         if problems:
@@ -103,6 +107,7 @@ class SlicerProfile:
     def to_ini(self) -> str:
         """PrusaSlicer config (`--load`)."""
         nozzle_temp, bed_temp = TEMPERATURES[self.material.upper()]
+        nozzle_temp = self.nozzle_temp_c if self.nozzle_temp_c is not None else nozzle_temp
         x, y = self.bed_x_mm, self.bed_y_mm
         lines = {
             "nozzle_diameter": f"{self.nozzle_mm:g}",

@@ -8,16 +8,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from contextlib import closing
 
 import pytest
-from eth_account import Account
 from playwright.sync_api import expect
 
-from offchain.bench.browser import TestWallet
+from offchain.bench.browser import TestWallet, signed_in_client
 from offchain.bench.match_latency import prepare
 from offchain.bot.service import bot_command
 from offchain.chain.connection import connect
-from offchain.chain.registry import load_registry
 from offchain.chain.signer import Signer
 from offchain.printing.samples import box
 from offchain.storage.kubo import KuboStorage
@@ -105,18 +104,20 @@ def test_customer__upload_cart_publish__orders_placed_and_live(web_server, new_p
     ids = [int(i) for i in re.findall(r"#(\d+)", page.locator("#tx-status").inner_text())]
     assert len(ids) == 2
     screenshot(page, "customer-published")
-    page.wait_for_load_state()
     orders = page.locator("#orders-table")
     for order_id in ids:
         expect(orders.locator(f"tr[data-order='{order_id}']")).to_contain_text("Placed")
     expect(page.locator("#cart")).to_contain_text("Your cart is empty")
+    page.wait_for_selector("body[data-wallet-ready='true']")  # the reloaded page's scripts listen
 
-    chain = connect(network.node("customer").rpc_url, load_registry(registry_file))
-    signer = Signer(chain, Account.from_key(dev_account(CUSTOMER).key))
-    signer.transact(chain.order_book.build_cancel(ids[0], sender=wallet.address))
-
+    orders.locator(f"tr[data-order='{ids[0]}'] [data-cancel]").click()  # signed in the wallet
+    expect(page.locator("#orders-status")).to_contain_text(f"Order #{ids[0]} cancelled in block", timeout=30_000)
     expect(orders.locator(f"tr[data-order='{ids[0]}']")).to_contain_text("Cancelled", timeout=15_000)
     screenshot(page, "customer-orders")
+    sent = wallet.requests.count("eth_sendTransaction")
+    page.evaluate("(id) => window.imseCustomer.cancelOrder(id)", ids[0])  # a stale page: cancelled already
+    expect(page.locator("#orders-status")).to_contain_text("OrderBook.cancelOrder refused: OrderBookInvalidTransition")
+    assert wallet.requests.count("eth_sendTransaction") == sent  # refused in the simulation: the wallet never opened
 
     orders.locator(f"tr[data-order='{ids[0]}'] a").first.click()  # the order's timeline in the ledger explorer
     expect(page.locator("#timeline")).to_contain_text("OrderPlaced")
@@ -149,7 +150,6 @@ def test_customer__bot_matches_then_printed__the_page_follows_without_reload(
     page.click("#publish-cart")
     expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)
     ids = [int(i) for i in re.findall(r"#(\d+)", page.locator("#tx-status").inner_text())]
-    page.wait_for_load_state()
     rows = page.locator("#orders-table")
 
     for order_id in ids:  # the bot matches them; the index pushes the change to this open page
@@ -159,6 +159,14 @@ def test_customer__bot_matches_then_printed__the_page_follows_without_reload(
     twin = int(re.search(r"printer #(\d+)", row.inner_text()).group(1))
     assert twin in twins
     screenshot(page, "customer-matched")
+
+    with closing(signed_in_client(web_server, dev_account(SERVICER).key.hex())) as owner:  # the matched printer's owner
+        shipping = owner.get(f"/api/orders/{ids[0]}/shipping")
+    assert shipping.status_code == 200, shipping.text
+    assert shipping.json()["shipping"]["name"] == "Ada Lovelace"
+    assert shipping.json()["verified"] is True
+    with closing(signed_in_client(web_server, dev_account(9).key.hex())) as stranger:
+        assert stranger.get(f"/api/orders/{ids[0]}/shipping").status_code == 403
 
     servicer = Signer(chain, dev_account(SERVICER))
     servicer.transact(chain.execution_log.build_start(ids[0], sender=servicer.address))

@@ -356,3 +356,78 @@ def test_scale__bad_factor__refused(signed_in, factor):
 
     assert answer.status_code == 400
     assert answer.get_json()["field"] == "factor"
+
+
+def _published(signed_in, sdk):
+    """A cart of one published and mined the way the page does it; its order id."""
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
+    signed_in.htmx("/customer/shipping", SHIPPING)
+    built = signed_in.post("/customer/publish").get_json()
+    tx = built["tx"]
+    tx_hash = sdk.w3.eth.send_transaction(
+        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
+    ).to_0x_hex()
+    state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": tx_hash}).get_json()
+    return state["orders"][0], tx_hash
+
+
+def test_cancel__own_placed_order__call_for_the_wallet_then_refused_decoded_once_cancelled(signed_in, sdk):
+    order, _ = _published(signed_in, sdk)
+
+    built = signed_in.post(f"/customer/orders/{order}/cancel").get_json()
+    assert built["summary"] == "OrderBook.cancelOrder"
+    tx = built["tx"]
+    sdk.w3.eth.send_transaction({"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)})
+
+    again = signed_in.post(f"/customer/orders/{order}/cancel")  # simulated: the wallet would never open
+    assert again.status_code == 409
+    assert again.get_json()["details"]["custom_error"] == "OrderBookInvalidTransition"
+    assert "OrderBook.cancelOrder refused" in again.get_json()["message"]
+
+
+def test_cancel__someone_elses_order__refused_decoded(app, signed_in, sdk, other_customer):
+    order, _ = _published(signed_in, sdk)
+    other = Browser(app)
+    other.sign_in(other_customer)
+
+    answer = other.post(f"/customer/orders/{order}/cancel")
+
+    assert answer.status_code == 403
+    assert answer.get_json()["details"]["custom_error"] == "OrderBookNotCustomer"
+
+
+def test_tx_state__mined_unknown_and_malformed(signed_in, sdk):
+    _order, tx_hash = _published(signed_in, sdk)
+
+    assert signed_in.get(f"/api/tx/{tx_hash}").get_json()["state"] == "mined"
+    assert signed_in.get("/api/tx/0x" + "ab" * 32).get_json()["state"] == "unknown"
+    assert signed_in.get("/api/tx/0x12").status_code == 400
+
+
+def test_shipping_of_order__the_customer_sees_it_verified_a_stranger_does_not(app, signed_in, sdk, stranger):
+    order, _ = _published(signed_in, sdk)
+
+    mine = signed_in.get(f"/api/orders/{order}/shipping").get_json()
+    assert mine["shipping"] == SHIPPING
+    assert mine["verified"] is True
+    other = Browser(app)
+    other.sign_in(stranger)
+    refused = other.get(f"/api/orders/{order}/shipping")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "RoleRequiredError"
+
+
+def test_quote__nozzle_temperature__used_and_range_checked(signed_in):
+    design = _design_id(signed_in)
+
+    assert "Quote from a PrusaSlicer run" in signed_in.htmx(
+        f"/customer/designs/{design}/quote", _line(design) | {"nozzle_temp": "215"}
+    ).get_data(as_text=True)
+    refused = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design) | {"nozzle_temp": "100"})
+    assert refused.get_json()["field"] == "nozzle_temp"
+
+
+def test_cart__fragment_for_the_page_after_publishing(signed_in):
+    signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
+
+    assert "data-line=" in signed_in.get("/customer/cart").get_data(as_text=True)

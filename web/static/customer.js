@@ -28,8 +28,8 @@
     if (form) form.querySelectorAll(".field-error").forEach((old) => old.remove());
   });
 
-  function stage(kind, text, link) {
-    const box = $("tx-status");
+  function stage(kind, text, link, where = "tx-status") {
+    const box = $(where);
     box.hidden = false;
     box.className = `tx ${kind}`;
     box.textContent = text;
@@ -50,7 +50,6 @@
       }
       if (answer.state === "mined") {
         stage("ok", `Published: order${answer.orders.length > 1 ? "s" : ""} ${answer.orders.map((o) => `#${o}`).join(", ")} placed in transaction`, answer.hash);
-        document.body.dispatchEvent(new Event("cart-changed"));
         return;
       }
       if (answer.state === "failed") {
@@ -71,7 +70,7 @@
       stage("info", "Submitted: waiting for the next block…", hash);
       await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash });
       await follow(built.publish);
-      window.setTimeout(() => window.location.reload(), 1500);
+      window.htmx.ajax("GET", "/customer/cart", { target: "#cart", swap: "outerHTML" }); // the cart, now empty
     } catch (err) {
       stage("error", err.message || String(err));
     } finally {
@@ -79,8 +78,34 @@
     }
   }
 
+  // Cancel an unmatched order: the server simulates (a refusal comes back decoded, the wallet stays closed), the
+  // wallet sends, /api/tx says how it ended; the row itself changes when the index pushes the table.
+  async function cancelOrder(id) {
+    const say = (kind, text, link) => stage(kind, text, link, "orders-status");
+    try {
+      say("info", `Checking the cancellation of order #${id}…`);
+      const built = await window.imseWallet.api(`/customer/orders/${id}/cancel`);
+      const hash = await window.imseWallet.send(built.tx, (kind, text) => say("info", text));
+      say("info", `Cancellation of #${id} submitted: waiting for the next block…`, hash);
+      for (;;) {
+        const state = await (await fetch(`/api/tx/${hash}`, { credentials: "same-origin" })).json();
+        if (state.state === "mined") { say("ok", `Order #${id} cancelled in block ${state.block}:`, hash); return; }
+        if (state.state === "failed") { say("error", `The cancellation failed: ${state.error}`, hash); return; }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    } catch (err) {
+      say("error", err.message || String(err));
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-cancel]");
+    if (button) cancelOrder(button.dataset.cancel);
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     const button = $("publish-cart");
     if (button) button.addEventListener("click", publish);
   });
+  window.imseCustomer = { cancelOrder };
 })();

@@ -180,7 +180,7 @@
     // announcements arrive asynchronously; ask again once the page is ready
     window.dispatchEvent(new Event("eip6963:requestProvider"));
     watch();
-    refresh();
+    refresh().finally(() => { body.dataset.walletReady = "true"; }); // listeners on, state read: tests wait for it
   });
 
   // ---------------------------------------------------------------------------------------------- transactions

@@ -1,0 +1,54 @@
+"""What happened to a transaction the browser's wallet sent: pending, mined (with its receipt), or failed with the
+reason — the call replayed at its block and the custom error decoded with every platform ABI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web3.exceptions import TransactionNotFound
+
+from offchain.chain.errors import exception_revert_data
+from web.context import platform
+
+
+def receipt_of(tx_hash: str) -> Any:
+    """The receipt, or None while the transaction is pending (or unknown to the node)."""
+    try:
+        return platform().chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return None
+
+
+def known(tx_hash: str) -> bool:
+    try:
+        platform().chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    except TransactionNotFound:
+        return False
+    return True
+
+
+def failure_reason(tx_hash: str, receipt: Any) -> str:
+    """Why a mined transaction failed: its call replayed at its block, the custom error decoded."""
+    chain = platform().chain
+    tx = chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    names = {c.address.lower(): name for name, c in chain.registry.contracts.items()}
+    contract = names.get(str(tx["to"]).lower(), "")
+    try:
+        chain.w3.eth.call(
+            {"from": tx["from"], "to": tx["to"], "data": tx["input"]}, block_identifier=receipt["blockNumber"]
+        )
+    except Exception as err:
+        decoded = chain.errors.error(contract, exception_revert_data(err), tx_hash=tx_hash) if contract else None
+        return str(decoded or err)
+    return "reverted (the replay did not fail: out of gas?)"
+
+
+def outcome(tx_hash: str) -> dict[str, Any]:
+    """{"state": pending | mined | failed | unknown, "block", "error"} of a transaction."""
+    receipt = receipt_of(tx_hash)
+    if receipt is None:
+        return {"hash": tx_hash, "state": "pending" if known(tx_hash) else "unknown", "block": None, "error": None}
+    if int(receipt["status"]) == 1:
+        return {"hash": tx_hash, "state": "mined", "block": int(receipt["blockNumber"]), "error": None}
+    return {"hash": tx_hash, "state": "failed", "block": int(receipt["blockNumber"]),
+            "error": failure_reason(tx_hash, receipt)}  # fmt: skip
