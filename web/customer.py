@@ -9,6 +9,7 @@ refusal is shown before the wallet opens), the wallet sends it, and the server f
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 import time
@@ -475,24 +476,43 @@ def my_orders() -> str:
 
 @bp.get("/events")
 def events() -> Response:
-    """Server-Sent Events for the signed-in customer: the My orders table, again whenever the index sees one of
-    their orders change (and a comment every 15 s, so a closed page frees its thread)."""
+    """Server-Sent Events for the signed-in customer: `orders` — the My orders table, first and again whenever the
+    index sees one of their orders change; `publish` — each publication still being followed, first and again when
+    its transaction is mined, fails or is replaced (so a page reloaded meanwhile learns the outcome); and a comment
+    every 15 s, so a closed page frees its thread."""
     who = signed_in()
     broker = platform().broker
 
     def stream() -> Iterator[str]:
-        with broker.subscribe(f"orders:{who.address.lower()}") as inbox:
+        sent: dict[int, str] = {}
+        with broker.subscribe(f"orders:{who.address.lower()}", "blocks") as inbox:
             yield sse("orders", _orders_table(who.address))
+            yield from _publish_events(who.address, sent)
             while True:
                 try:
-                    inbox.get(timeout=15)
+                    topic, _data = inbox.get(timeout=15)
                 except queue.Empty:
                     yield ": keep-alive\n\n"
                     continue
-                yield sse("orders", _orders_table(who.address))
+                if topic.startswith("orders:"):
+                    yield sse("orders", _orders_table(who.address))
+                yield from _publish_events(who.address, sent)
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+
+
+def _publish_events(address: str, sent: dict[int, str]) -> Iterator[str]:
+    """A `publish` event for each recent publication being followed (or just resolved) whose state the page has not
+    been sent yet."""
+    for record in platform().store.publishes(address)[:10]:
+        if record.state != "submitted" and record.id not in sent:
+            continue
+        state = _outcome(address, record.id)
+        marker = f"{state['state']}:{state['hash']}"
+        if sent.get(record.id) != marker:
+            sent[record.id] = marker
+            yield sse("publish", json.dumps(state).replace("<", "\\u003c"))
 
 
 def _orders_table(address: str) -> str:

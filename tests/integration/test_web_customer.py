@@ -181,7 +181,7 @@ def test_customer__bot_matches_then_printed__the_page_follows_without_reload(
         expect(timeline).to_contain_text(event)
 
 
-def test_customer__transaction_sped_up_in_the_wallet__the_page_follows_the_replacement(
+def test_customer__pending_then_reloaded_then_sped_up__the_page_follows_the_replacement(
     web_server, new_page, network, tmp_path
 ):
     wallet = TestWallet(dev_account(CUSTOMER).key.hex())
@@ -190,6 +190,8 @@ def test_customer__transaction_sped_up_in_the_wallet__the_page_follows_the_repla
     wallet.fee_cap_wei = 1  # far below the base fee: it stays pending
 
     page.click("#publish-cart")
+    expect(page.locator("#tx-status")).to_contain_text("Submitted: waiting")
+    page.reload()  # the page forgets; the server still follows the hash and tells the new page over SSE
     expect(page.locator("#tx-status")).to_contain_text("Submitted: waiting")
     wallet.fee_cap_wei = None
     replacement = wallet.speed_up()

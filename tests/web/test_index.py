@@ -117,3 +117,28 @@ def test_events_stream__first_event_is_the_orders_table(app, customer, place):
 
 def test_events_stream__signed_out__refused(browser):
     assert browser.get("/customer/events").status_code == 401
+
+
+def test_events_stream__a_publication_being_followed__its_state_sent(app, customer, sdk):
+    from tests.web.test_customer import SHIPPING, _design_id, _line
+
+    browser = Browser(app)
+    browser.sign_in(customer)
+    browser.htmx("/customer/cart", _line(_design_id(browser)))
+    browser.htmx("/customer/shipping", SHIPPING)
+    built = browser.post("/customer/publish").get_json()
+    tx = built["tx"]
+    tx_hash = sdk.w3.eth.send_transaction(
+        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
+    ).to_0x_hex()
+    app.extensions["imse"].store.set_submitted(built["publish"], tx_hash, customer.address, None, sdk.head())
+
+    answer = browser.client.get("/customer/events", base_url=browser.base_url, buffered=False)
+    chunks = answer.response
+    first, second = next(chunks).decode(), next(chunks).decode()
+    answer.close()
+
+    assert first.startswith("event: orders\n")
+    assert second.startswith("event: publish\n")
+    assert '"state": "mined"' in second
+    assert f'"hash": "{tx_hash}"' in second

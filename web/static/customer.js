@@ -42,21 +42,35 @@
     }
   }
 
+  // A publication's state, pushed by the server over SSE (`publish` events) — also to a page reloaded while its
+  // transaction was pending — or asked for when the stream is down.
+  const shown = {};
+  function showPublish(answer) {
+    if (shown[answer.publish] === `${answer.state}:${answer.hash}`) return;
+    shown[answer.publish] = `${answer.state}:${answer.hash}`;
+    if (answer.state === "submitted") {
+      stage("info", answer.replaced ? "Sped up in your wallet: following the replacement transaction…"
+        : "Submitted: waiting for the next block…", answer.hash);
+    } else if (answer.state === "mined") {
+      const plural = answer.orders.length > 1 ? "s" : "";
+      stage("ok", `Published: order${plural} ${answer.orders.map((o) => `#${o}`).join(", ")} placed in transaction`, answer.hash);
+      window.htmx.ajax("GET", "/customer/cart", { target: "#cart", swap: "outerHTML" }); // the cart, now empty
+    } else if (answer.state === "failed") {
+      stage("error", `The transaction failed: ${answer.error}`, answer.hash);
+    }
+  }
+
+  document.body.addEventListener("htmx:sseMessage", (event) => {
+    if (event.target.id === "publish-events") showPublish(JSON.parse(event.detail.data));
+  });
+
   async function follow(publish) {
+    // the SSE stream normally brings the outcome first; this slower poll covers a stream that is down
     for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
       const answer = await (await fetch(`/customer/publish/${publish}`, { credentials: "same-origin" })).json();
-      if (answer.state === "submitted" && answer.replaced) {
-        stage("info", "Sped up in your wallet: following the replacement transaction…", answer.hash);
-      }
-      if (answer.state === "mined") {
-        stage("ok", `Published: order${answer.orders.length > 1 ? "s" : ""} ${answer.orders.map((o) => `#${o}`).join(", ")} placed in transaction`, answer.hash);
-        return;
-      }
-      if (answer.state === "failed") {
-        stage("error", `The transaction failed: ${answer.error}`, answer.hash);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      showPublish(answer);
+      if (answer.state !== "submitted") return;
     }
   }
 
@@ -68,9 +82,8 @@
       const built = await window.imseWallet.api("/customer/publish");
       const hash = await window.imseWallet.send(built.tx, (kind, text) => stage("info", text));
       stage("info", "Submitted: waiting for the next block…", hash);
-      await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash });
-      await follow(built.publish);
-      window.htmx.ajax("GET", "/customer/cart", { target: "#cart", swap: "outerHTML" }); // the cart, now empty
+      showPublish(await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash }));
+      follow(built.publish);
     } catch (err) {
       stage("error", err.message || String(err));
     } finally {
