@@ -107,3 +107,12 @@ def sign(text: str, account: Any) -> str:
 @pytest.fixture
 def browser(app) -> Browser:
     return Browser(app)
+
+
+def send_as_wallet(sdk: Any, tx: dict[str, str]) -> str:
+    """Sends the `eth_sendTransaction` parameters the server built, as the wallet does (ape's accounts are unlocked
+    on its in-process chain); the hash."""
+    sent = sdk.w3.eth.send_transaction(
+        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
+    )
+    return str(sent.to_0x_hex())

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from offchain.printing.samples import box
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, send_as_wallet
 
 DUE = datetime.fromtimestamp(time.time() + 5 * 86400, UTC).strftime("%Y-%m-%dT%H:%M")
 SHIPPING = {"name": "Ada Lovelace", "street": "1 St James's Sq", "postcode": "SW1Y 4JU", "city": "London",
@@ -201,9 +201,7 @@ def test_publish__cart_of_two__one_transaction_then_mined_orders_and_an_empty_ca
     assert len(storage.pinned) == 2  # both designs are on IPFS before the wallet opens
     tx = built["tx"]
     assert tx["from"] == customer.address
-    tx_hash = sdk.w3.eth.send_transaction(  # what the wallet does with the parameters
-        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
-    ).to_0x_hex()
+    tx_hash = send_as_wallet(sdk, tx)  # what the wallet does with the parameters
     state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": tx_hash}).get_json()
     signed_in.client.application.extensions["imse"].index.sync()  # the server's index thread, here in-line
     assert state["state"] == "mined"
@@ -363,10 +361,7 @@ def _published(signed_in, sdk):
     signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
     signed_in.htmx("/customer/shipping", SHIPPING)
     built = signed_in.post("/customer/publish").get_json()
-    tx = built["tx"]
-    tx_hash = sdk.w3.eth.send_transaction(
-        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
-    ).to_0x_hex()
+    tx_hash = send_as_wallet(sdk, built["tx"])
     state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": tx_hash}).get_json()
     return state["orders"][0], tx_hash
 
@@ -376,8 +371,7 @@ def test_cancel__own_placed_order__call_for_the_wallet_then_refused_decoded_once
 
     built = signed_in.post(f"/customer/orders/{order}/cancel").get_json()
     assert built["summary"] == "OrderBook.cancelOrder"
-    tx = built["tx"]
-    sdk.w3.eth.send_transaction({"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)})
+    send_as_wallet(sdk, built["tx"])
 
     again = signed_in.post(f"/customer/orders/{order}/cancel")  # simulated: the wallet would never open
     assert again.status_code == 409

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from offchain.types import OrderStatus
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, send_as_wallet
 from web.events import Broker, sse
 from web.index import ChainIndex
 
@@ -127,10 +127,7 @@ def test_events_stream__a_publication_being_followed__its_state_sent(app, custom
     browser.htmx("/customer/cart", _line(_design_id(browser)))
     browser.htmx("/customer/shipping", SHIPPING)
     built = browser.post("/customer/publish").get_json()
-    tx = built["tx"]
-    tx_hash = sdk.w3.eth.send_transaction(
-        {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
-    ).to_0x_hex()
+    tx_hash = send_as_wallet(sdk, built["tx"])
     app.extensions["imse"].store.set_submitted(built["publish"], tx_hash, customer.address, None, sdk.head())
 
     answer = browser.client.get("/customer/events", base_url=browser.base_url, buffered=False)
