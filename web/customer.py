@@ -134,6 +134,24 @@ def design_file(design_id: int) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{design.name}"'})  # fmt: skip
 
 
+def _check_offered(design: Design, material: str, colour: str) -> None:
+    """BadRequestError unless some published printer that fits the design offers this material in this colour
+    (the page greys out each alone; the pair is checked here). Nothing is checked before any printer is published."""
+    catalogue = platform().chain.twin_registry.catalogue()
+    codes = {n: c for c, n in catalogue.materials.items()}, {n: c for c, n in catalogue.colours.items()}
+    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+    if not printers:
+        return
+    size = design.info["size_um"]
+    part = Part(int(size[0]), int(size[1]), int(size[2]), codes[0][material], codes[1][colour], 10_000)
+    if not any(check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT, Constraint.MATERIAL,
+                                                  Constraint.COLOUR) for t in printers):  # fmt: skip
+        raise BadRequestError(
+            f"no published printer that fits {design.name} offers {material} in {colour}: choose another pair",
+            field="colour",
+        )
+
+
 def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
     """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer; and,
     when nothing fits, the largest scale (whole percent) at which it would fit one."""
@@ -218,6 +236,7 @@ def add_to_cart() -> str:
     if len(store.cart(who.address)) >= MAX_CART:
         raise BadRequestError(f"a cart holds at most {MAX_CART} lines: publish it first", field="design")
     choices = _choices(request.form)
+    _check_offered(design, choices["material"], choices["colour"])
     found, why = _quote(design, request.form)
     choices["quote"] = found.to_json() if found else {"unavailable": why}
     store.add_line(who.address, design.id, choices)

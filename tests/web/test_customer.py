@@ -425,3 +425,23 @@ def test_cart__fragment_for_the_page_after_publishing(signed_in):
     signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
 
     assert "data-line=" in signed_in.get("/customer/cart").get_data(as_text=True)
+
+
+def test_cart__pair_no_fitting_printer_offers__refused(signed_in, sdk, storage, signer_of, servicer, other_servicer):
+    from offchain.chain.twin_service import TwinService
+    from offchain.twins.schema import example_of
+
+    service = TwinService(sdk, storage)
+    service.publish(example_of("printer") | {"materials": ["PLA"], "colours": ["white"]}, signer=signer_of(servicer))
+    service.publish(
+        example_of("printer") | {"materials": ["ABS"], "colours": ["black"]}, signer=signer_of(other_servicer)
+    )
+    design = _design_id(signed_in)
+
+    refused = signed_in.htmx("/customer/cart", _line(design, material="PLA", colour="black"))
+    accepted = signed_in.htmx("/customer/cart", _line(design, material="ABS", colour="black"))
+
+    assert refused.status_code == 400
+    assert refused.get_json()["field"] == "colour"
+    assert "offers PLA in black" in refused.get_json()["message"]
+    assert accepted.status_code == 200
