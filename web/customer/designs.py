@@ -1,0 +1,90 @@
+"""Steps 1-2: upload a design (measured at once), the file for its 3D preview, a scaled copy on request, a quote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, request
+
+from offchain.exceptions import BadRequestError, SlicerError, StlError
+from offchain.printing.slicer import Quote, SlicerProfile, quote
+from offchain.printing.stl import StlLimits, read_stl, scaled_stl
+from web.auth import signed_in
+from web.context import platform
+from web.customer import DESIGN_NAME, bp
+from web.customer.fit import fit_report
+from web.customer.forms import design_of, form_float, form_int
+from web.customer.pages import partial
+from web.store import Design
+
+
+@bp.post("/designs")
+def upload() -> str:
+    who = signed_in()
+    file = request.files.get("stl")
+    if file is None or not file.filename:
+        raise BadRequestError("choose an STL file to upload", field="stl")
+    data = file.read()
+    limits = StlLimits(max_bytes=platform().settings.max_upload_mb * 1024 * 1024)
+    try:
+        info = read_stl(data, limits=limits)
+    except StlError as err:
+        raise BadRequestError(f"{file.filename}: {err}", field="stl") from None
+    platform().designs.write(info.sha256, data)
+    name = (file.filename or "design.stl")[:DESIGN_NAME]
+    design = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
+    return partial("designs", who.address, fresh=design.id)
+
+
+@bp.post("/designs/<int:design_id>/scale")
+def scale_design(design_id: int) -> str:
+    """A scaled copy of the design, only when the customer asks for it (never silently): a new design, measured."""
+    who = signed_in()
+    design = design_of(who.address, str(design_id))
+    factor = form_float(request.form, "factor", 0.01, 100.0, default=1.0)
+    try:
+        data = scaled_stl(platform().designs.read(design.sha256), factor)
+        info = read_stl(data, limits=StlLimits(max_bytes=platform().settings.max_upload_mb * 1024 * 1024))
+    except StlError as err:
+        raise BadRequestError(f"{design.name}: {err}", field="factor") from None
+    platform().designs.write(info.sha256, data)
+    stem = design.name.removesuffix(".stl")
+    name = f"{stem} (scaled {factor:.0%}).stl"[:DESIGN_NAME]
+    fresh = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
+    return partial("designs", who.address, fresh=fresh.id)
+
+
+@bp.get("/designs/<int:design_id>/stl")
+def design_file(design_id: int) -> Response:
+    """The uploaded STL, to its owner only (the 3D preview loads it)."""
+    who = signed_in()
+    design = design_of(who.address, str(design_id))
+    return Response(platform().designs.read(design.sha256), mimetype="model/stl",
+                    headers={"Content-Disposition": f'inline; filename="{design.name}"'})  # fmt: skip
+
+
+@bp.post("/designs/<int:design_id>/quote")
+def quote_design(design_id: int) -> str:
+    who = signed_in()
+    design = design_of(who.address, str(design_id))
+    found, why = quote_for(design, request.form)
+    return render_template("customer/quote.html", quote=found, why=why, design=design)
+
+
+def quote_for(design: Design, form: Any) -> tuple[Quote | None, str]:
+    """A real PrusaSlicer run for the design with the chosen material, layer height and infill, on a bed the size of
+    the largest published printer (cached per design + settings); (None, why) when it cannot be sliced."""
+    layer = form_float(form, "layer_height", 0.05, 0.6, default=0.2)
+    infill = form_int(form, "infill", 0, 100) if (form.get("infill") or "").strip() else 20
+    nozzle = form_int(form, "nozzle_temp", 150, 320) if (form.get("nozzle_temp") or "").strip() else None
+    material = form.get("material", "")
+    if material not in platform().chain.twin_registry.catalogue().materials.values():
+        raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
+    bed = design.info.get("largest_mm") or [250.0, 250.0, 250.0]
+    try:
+        profile = SlicerProfile(layer_height_mm=layer, bed_x_mm=bed[0], bed_y_mm=bed[1], max_height_mm=bed[2],
+                                material=material, infill_percent=infill, nozzle_temp_c=nozzle)  # fmt: skip
+        data = platform().designs.read(design.sha256)
+        return quote(platform().slicer, data, profile, size_mm=tuple(design.info["size_mm"])), ""
+    except SlicerError as err:
+        return None, str(err)

@@ -1,0 +1,117 @@
+"""My orders: the table (from the chain index), the SSE stream, cancel, and the shipping data for the matched
+printer's owner."""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, jsonify, render_template, stream_with_context
+
+from offchain.exceptions import BadRequestError, RoleRequiredError
+from offchain.types import OrderStatus
+from web.auth import signed_in
+from web.context import platform
+from web.customer import api, bp
+from web.customer.publish import outcome
+from web.events import sse
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def cancel(order_id: int) -> Any:
+    """The `cancelOrder` call for the wallet, simulated first: a refusal (already matched, not yours) comes back
+    decoded and the wallet never opens."""
+    who = signed_in()
+    tx = platform().chain.order_book.build_cancel(order_id, sender=who.address)
+    return jsonify(tx=tx.for_wallet(), summary=tx.describe(), order=order_id)
+
+
+@api.get("/orders/<int:order_id>/shipping")
+def shipping_of(order_id: int) -> Any:
+    """An order's shipping data: to its customer and to the owner of the printer it is matched to, nobody else;
+    checked against the salted hash the order carries on chain."""
+    who = signed_in()
+    chain = platform().chain
+    record = chain.order_book.order(order_id)
+    indexed = {o.order_id: o for o in platform().index.orders_of(record.customer)}.get(order_id)
+    owner = chain.twin_registry.twin(indexed.twin_id).owner if indexed and indexed.twin_id else None
+    if who.address.lower() not in {record.customer.lower(), (owner or "").lower()}:
+        raise RoleRequiredError(
+            f"only the customer of order {order_id} and the owner of the printer it is matched to see its shipping"
+        )
+    found = platform().store.shipping_of_order(record.customer, order_id)
+    if found is None:
+        raise BadRequestError(
+            f"order {order_id} was not placed through this site: no shipping data here", field="order"
+        )
+    on_chain = "0x" + chain.order_book.placed_order(order_id).request.shipping_hash.hex()
+    return jsonify(order=order_id, shipping=found["shipping"], verified=found["hash"] == on_chain)
+
+
+@bp.get("/orders")
+def my_orders() -> str:
+    who = signed_in()
+    return _orders_table(who.address)
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Server-Sent Events for the signed-in customer: `orders` — the My orders table, first and again whenever the
+    index sees one of their orders change; `publish` — each publication still being followed, first and again when
+    its transaction is mined, fails or is replaced (so a page reloaded meanwhile learns the outcome); and a comment
+    every 15 s, so a closed page frees its thread."""
+    who = signed_in()
+    broker = platform().broker
+
+    def stream() -> Iterator[str]:
+        sent: dict[int, str] = {}
+        with broker.subscribe(f"orders:{who.address.lower()}", "blocks") as inbox:
+            yield sse("orders", _orders_table(who.address))
+            yield from _publish_events(who.address, sent)
+            while True:
+                try:
+                    topic, _data = inbox.get(timeout=15)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"
+                    continue
+                if topic.startswith("orders:"):
+                    yield sse("orders", _orders_table(who.address))
+                yield from _publish_events(who.address, sent)
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+
+
+def _publish_events(address: str, sent: dict[int, str]) -> Iterator[str]:
+    """A `publish` event for each recent publication being followed (or just resolved) whose state the page has not
+    been sent yet."""
+    for record in platform().store.publishes(address)[:10]:
+        if record.state != "submitted" and record.id not in sent:
+            continue
+        state = outcome(address, record.id)
+        marker = f"{state['state']}:{state['hash']}"
+        if sent.get(record.id) != marker:
+            sent[record.id] = marker
+            yield sse("publish", json.dumps(state).replace("<", "\\u003c"))
+
+
+def _orders_table(address: str) -> str:
+    catalogue = platform().chain.twin_registry.catalogue()
+    rows = [
+        {
+            "id": o.order_id,
+            "status": o.status.name.title(),
+            "material": catalogue.materials.get(o.material, o.material),
+            "colour": catalogue.colours.get(o.colour, o.colour),
+            "quantity": o.quantity,
+            "due": o.due_date,
+            "tx": o.placed_tx,
+            "twin": o.twin_id,
+            "planned_start": o.planned_start,
+            "cancellable": o.status == OrderStatus.PLACED,
+        }
+        for o in platform().index.orders_of(address)
+    ]
+    return render_template("customer/orders.html", orders=rows, indexed=platform().index.block)
