@@ -8,7 +8,7 @@ from flask import Response, render_template, request
 
 from offchain.exceptions import BadRequestError, SlicerError, StlError
 from offchain.printing.slicer import Quote, SlicerProfile, quote
-from offchain.printing.stl import StlLimits, read_stl, scaled_stl
+from offchain.printing.stl import StlInfo, StlLimits, read_stl, scaled_stl
 from web.auth import signed_in
 from web.context import platform
 from web.customer import DESIGN_NAME, bp
@@ -30,10 +30,7 @@ def upload() -> str:
         info = read_stl(data, limits=limits)
     except StlError as err:
         raise BadRequestError(f"{file.filename}: {err}", field="stl") from None
-    platform().designs.write(info.sha256, data)
-    name = (file.filename or "design.stl")[:DESIGN_NAME]
-    design = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
-    return partial("designs", who.address, fresh=design.id)
+    return _kept(who.address, file.filename or "design.stl", data, info)
 
 
 @bp.post("/designs/<int:design_id>/scale")
@@ -47,11 +44,16 @@ def scale_design(design_id: int) -> str:
         info = read_stl(data, limits=StlLimits(max_bytes=platform().settings.max_upload_mb * 1024 * 1024))
     except StlError as err:
         raise BadRequestError(f"{design.name}: {err}", field="factor") from None
+    return _kept(who.address, f"{design.name.removesuffix('.stl')} (scaled {factor:.0%}).stl", data, info)
+
+
+def _kept(address: str, name: str, data: bytes, info: StlInfo) -> str:
+    """The measured design stored (file and record), and the designs fragment with it marked fresh."""
     platform().designs.write(info.sha256, data)
-    stem = design.name.removesuffix(".stl")
-    name = f"{stem} (scaled {factor:.0%}).stl"[:DESIGN_NAME]
-    fresh = platform().store.add_design(who.address, name, info.sha256, info.to_json() | fit_report(info.size_um))
-    return partial("designs", who.address, fresh=fresh.id)
+    design = platform().store.add_design(
+        address, name[:DESIGN_NAME], info.sha256, info.to_json() | fit_report(info.size_um)
+    )
+    return partial("designs", address, fresh=design.id)
 
 
 @bp.get("/designs/<int:design_id>/stl")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,24 +31,21 @@ def line_of(address: str, line_id: int) -> CartLine:
 
 
 def form_int(form: Any, field: str, low: int, high: int) -> int:
-    raw = (form.get(field) or "").strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestError(f"{field} must be a whole number, got {raw!r}", field=field) from None
-    if not low <= value <= high:
-        raise BadRequestError(f"{field} must be {low}..{high}, got {value}", field=field)
-    return value
+    return int(_number(form, field, low, high, int, "a whole number"))
 
 
 def form_float(form: Any, field: str, low: float, high: float, *, default: float) -> float:
-    raw = (form.get(field) or "").strip()
-    if not raw:
+    if not (form.get(field) or "").strip():
         return default
+    return float(_number(form, field, low, high, float, "a number"))
+
+
+def _number(form: Any, field: str, low: float, high: float, parse: Callable[[str], float], kind: str) -> float:
+    raw = (form.get(field) or "").strip()
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise BadRequestError(f"{field} must be a number, got {raw!r}", field=field) from None
+        raise BadRequestError(f"{field} must be {kind}, got {raw!r}", field=field) from None
     if not low <= value <= high:
         raise BadRequestError(f"{field} must be {low:g}..{high:g}, got {value:g}", field=field)
     return value
