@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from flask import current_app
+from flask import current_app, g
 
 from offchain.chain.connection import Chain
+from offchain.chain.records import TwinRecord
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
+from offchain.twins.capability import Catalogue
+from offchain.types import TwinStatus
 from web.events import Broker
 from web.index import ChainIndex
 from web.settings import WebSettings
@@ -69,3 +72,17 @@ class Platform:
 def platform() -> Platform:
     """The platform of the app handling this request."""
     return cast(Platform, current_app.extensions["imse"])
+
+
+def catalogue() -> Catalogue:
+    """The on-chain material / colour catalogue, read once per request (it is rebuilt from events)."""
+    if "imse_catalogue" not in g:
+        g.imse_catalogue = platform().chain.twin_registry.catalogue()
+    return cast(Catalogue, g.imse_catalogue)
+
+
+def published_printers() -> list[TwinRecord]:
+    """The twins that are not retired, read once per request."""
+    if "imse_printers" not in g:
+        g.imse_printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+    return cast(list[TwinRecord], g.imse_printers)

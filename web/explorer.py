@@ -74,7 +74,7 @@ def block(number: str) -> str:
         for tx in cast(list[Any], found["transactions"])
     ]
     block_hash = "0x" + bytes(found["hash"]).hex()
-    signer = platform().index._signer(block_hash, str(found.get("miner", "")))
+    signer = platform().index.block_signer(block_hash, str(found.get("miner", "")))
     return render_template(
         "explorer/block.html", block=found, hash=block_hash, signer=signer, transactions=transactions
     )

@@ -222,12 +222,12 @@ class ChainIndex:
             block_hash = "0x" + bytes(block["hash"]).hex()
             db.execute(
                 "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
-                (number, block_hash, self._signer(block_hash, str(block.get("miner", ""))), int(block["timestamp"]),
-                 len(block["transactions"]), int(block["gasUsed"])),
+                (number, block_hash, self.block_signer(block_hash, str(block.get("miner", ""))),
+                 int(block["timestamp"]), len(block["transactions"]), int(block["gasUsed"])),
             )  # fmt: skip
         db.execute("DELETE FROM blocks WHERE number <= ?", (span.last - KEEP_BLOCKS,))
 
-    def _signer(self, block_hash: str, miner: str) -> str:
+    def block_signer(self, block_hash: str, miner: str) -> str:
         """The block's clique signer (a clique block's miner field is empty: the seal is in its extra data)."""
         try:
             answer = self.chain.w3.provider.make_request("clique_getSigner", [block_hash])  # type: ignore[arg-type]

@@ -121,8 +121,11 @@ def run(
             block = int(sent.receipt["blockNumber"])
             page.wait_for_function("(key) => key in window.__seen", arg=f"{order_id}:Cancelled")
             shown = float(page.evaluate("(key) => window.__seen[key]", f"{order_id}:Cancelled")) / 1000
-            while block not in clock.seen:
-                time.sleep(0.02)
+            give_up = time.monotonic() + 30
+            while block not in clock.seen:  # the node poll sees every block within 20 ms; 30 s means it is stuck
+                if time.monotonic() > give_up:
+                    raise RuntimeError(f"block {block} never seen on {rpc_url}")
+                clock.stop.wait(0.02)
             retrieve.append(shown - clock.seen[block])
             progress(f"retrieve: order {order_id} cancelled in block {block}, on the page {retrieve[-1]:.3f} s later")
 

@@ -114,6 +114,10 @@ def test_customer__upload_cart_publish__orders_placed_and_live(web_server, new_p
     expect(page.locator("#orders-status")).to_contain_text(f"Order #{ids[0]} cancelled in block", timeout=30_000)
     expect(orders.locator(f"tr[data-order='{ids[0]}']")).to_contain_text("Cancelled", timeout=15_000)
     screenshot(page, "customer-orders")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: tables scroll inside their cards
+    screenshot(page, "customer-orders-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 860})
     sent = wallet.requests.count("eth_sendTransaction")
     page.evaluate("(id) => window.imseCustomer.cancelOrder(id)", ids[0])  # a stale page: cancelled already
     expect(page.locator("#orders-status")).to_contain_text("OrderBook.cancelOrder refused: OrderBookInvalidTransition")

@@ -31,6 +31,9 @@ def test_sign_in__fresh_wallet_on_another_chain__adds_the_chain_and_signs_in(web
     expect(page.locator("#account")).to_contain_text(wallet.address)
     assert wallet.requests.count("personal_sign") == 1
     screenshot(page, "home-signed-in")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    screenshot(page, "home-signed-in-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
 
 
 def _connected(new_page, web_server, network, wallet):

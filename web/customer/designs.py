@@ -10,7 +10,7 @@ from offchain.exceptions import BadRequestError, SlicerError, StlError
 from offchain.printing.slicer import Quote, SlicerProfile, quote
 from offchain.printing.stl import StlInfo, StlLimits, read_stl, scaled_stl
 from web.auth import signed_in
-from web.context import platform
+from web.context import catalogue, platform
 from web.customer import DESIGN_NAME, bp
 from web.customer.fit import fit_report
 from web.customer.forms import design_of, form_float, form_int
@@ -80,7 +80,7 @@ def quote_for(design: Design, form: Any) -> tuple[Quote | None, str]:
     infill = form_int(form, "infill", 0, 100) if (form.get("infill") or "").strip() else 20
     nozzle = form_int(form, "nozzle_temp", 150, 320) if (form.get("nozzle_temp") or "").strip() else None
     material = form.get("material", "")
-    if material not in platform().chain.twin_registry.catalogue().materials.values():
+    if material not in catalogue().materials.values():
         raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
     bed = design.info.get("largest_mm") or [250.0, 250.0, 250.0]
     try:

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
+from offchain.chain.records import TwinRecord
 from offchain.exceptions import BadRequestError
 from offchain.matching.constraints import Part, check
-from offchain.types import Constraint, TwinStatus
-from web.context import platform
+from offchain.types import Capability, Constraint
+from web.context import catalogue, published_printers
 from web.store import Design
 
 
-def offered(design: Design, printers: list[Any]) -> dict[str, set[int]]:
+def _fits(size_um: Sequence[int], cap: Capability) -> bool:
+    """Whether a part of this size fits the plate (a 90° turn allowed) and the build height."""
+    part = Part(int(size_um[0]), int(size_um[1]), int(size_um[2]), 0, 0, 10_000)
+    return check(part, cap) not in (Constraint.FOOTPRINT, Constraint.HEIGHT)
+
+
+def offered(design: Design, printers: list[TwinRecord]) -> dict[str, set[int]]:
     """The material and colour codes some published printer that fits the design offers (the rest are greyed out)."""
-    size = design.info["size_um"]
-    part = Part(int(size[0]), int(size[1]), int(size[2]), 0, 0, 10_000)
-    fitting = [
-        t.capability for t in printers if check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT)
-    ]
+    fitting = [t.capability for t in printers if _fits(design.info["size_um"], t.capability)]
     materials = {code for cap in fitting for code in range(64) if cap.material_mask >> code & 1}
     colours = {code for cap in fitting for code in range(64) if cap.colour_mask >> code & 1}
     return {"materials": materials, "colours": colours}
@@ -27,15 +31,18 @@ def offered(design: Design, printers: list[Any]) -> dict[str, set[int]]:
 def check_offered(design: Design, material: str, colour: str) -> None:
     """BadRequestError unless some published printer that fits the design offers this material in this colour
     (the page greys out each alone; the pair is checked here). Nothing is checked before any printer is published."""
-    catalogue = platform().chain.twin_registry.catalogue()
-    codes = {n: c for c, n in catalogue.materials.items()}, {n: c for c, n in catalogue.colours.items()}
-    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+    names = catalogue()
+    material_code = next(c for c, n in names.materials.items() if n == material)
+    colour_code = next(c for c, n in names.colours.items() if n == colour)
+    printers = published_printers()
     if not printers:
         return
-    size = design.info["size_um"]
-    part = Part(int(size[0]), int(size[1]), int(size[2]), codes[0][material], codes[1][colour], 10_000)
-    if not any(check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT, Constraint.MATERIAL,
-                                                  Constraint.COLOUR) for t in printers):  # fmt: skip
+    if not any(
+        _fits(design.info["size_um"], t.capability)
+        and t.capability.material_mask >> material_code & 1
+        and t.capability.colour_mask >> colour_code & 1
+        for t in printers
+    ):
         raise BadRequestError(
             f"no published printer that fits {design.name} offers {material} in {colour}: choose another pair",
             field="colour",
@@ -45,11 +52,8 @@ def check_offered(design: Design, material: str, colour: str) -> None:
 def fit_report(size_um: tuple[int, int, int] | list[int]) -> dict[str, Any]:
     """Whether the part fits a published printer's plate (a 90° turn allowed) and height; the largest printer; and,
     when nothing fits, the largest scale (whole percent) at which it would fit one."""
-    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
-    part = Part(int(size_um[0]), int(size_um[1]), int(size_um[2]), 0, 0, 10_000)
-    fitting = [
-        t.twin_id for t in printers if check(part, t.capability) not in (Constraint.FOOTPRINT, Constraint.HEIGHT)
-    ]
+    printers = published_printers()
+    fitting = [t.twin_id for t in printers if _fits(size_um, t.capability)]
     largest = max(
         printers, key=lambda t: t.capability.build_x * t.capability.build_y * t.capability.build_z, default=None
     )

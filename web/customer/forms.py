@@ -9,7 +9,7 @@ from typing import Any
 
 from offchain.chain.ordering import OrderChoices, check_choices
 from offchain.exceptions import BadRequestError, ConfigError
-from web.context import platform
+from web.context import catalogue, platform
 from web.store import CartLine, Design
 
 
@@ -52,11 +52,11 @@ def _number(form: Any, field: str, low: float, high: float, parse: Callable[[str
 
 
 def choices_from(form: Any) -> dict[str, Any]:
-    catalogue = platform().chain.twin_registry.catalogue()
+    names = catalogue()
     material, colour = form.get("material", ""), form.get("colour", "")
-    if material not in catalogue.materials.values():
+    if material not in names.materials.values():
         raise BadRequestError(f"material {material!r} is not in the catalogue", field="material")
-    if colour not in catalogue.colours.values():
+    if colour not in names.colours.values():
         raise BadRequestError(f"colour {colour!r} is not in the catalogue", field="colour")
     due_text = (form.get("due") or "").strip()
     try:

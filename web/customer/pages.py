@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import render_template
 
-from offchain.types import TwinStatus
 from web.auth import current
-from web.context import platform
+from web.context import catalogue, platform, published_printers
 from web.customer import bp
 from web.customer.fit import offered
 
@@ -25,18 +24,18 @@ def explorer() -> str:
 
 def view(address: str) -> dict[str, Any]:
     store = platform().store
-    catalogue = platform().chain.twin_registry.catalogue()
+    names = catalogue()
     designs = store.designs(address)
-    printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+    printers = published_printers()
     return {
         "designs": designs,
         "offered": {d.id: offered(d, printers) for d in designs},
         "printers_published": bool(printers),
         "cart": store.cart(address),
         "shipping": store.shipping(address) or {},
-        "materials": sorted(catalogue.materials.items()),
-        "colours": sorted(catalogue.colours.items()),
-        "catalogue": catalogue,
+        "materials": sorted(names.materials.items()),
+        "colours": sorted(names.colours.items()),
+        "catalogue": names,
         "publishes": store.publishes(address)[:10],
         "default_due": datetime.fromtimestamp(time.time() + 3 * 86400, UTC).strftime("%Y-%m-%dT%H:%M"),
     }

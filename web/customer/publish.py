@@ -12,7 +12,7 @@ from web3.exceptions import TransactionNotFound
 from offchain.chain.ordering import OrderChoices, Shipping, prepare_order
 from offchain.exceptions import BadRequestError, ConfigError, StlError
 from web.auth import signed_in
-from web.context import platform
+from web.context import catalogue, platform
 from web.customer import bp
 from web.store import Publish
 from web.transactions import failure_reason, known, receipt_of
@@ -31,7 +31,7 @@ def publish() -> Any:
     if shipping_data is None:
         raise BadRequestError("give the shipping information first", field="shipping")
     shipping = Shipping.new(shipping_data)
-    catalogue = chain.twin_registry.catalogue()
+    names = catalogue()
     now = int(time.time())
     requests = []
     for line in cart:
@@ -41,7 +41,7 @@ def publish() -> Any:
         )
         try:
             prepared = prepare_order(
-                platform().designs.read(line.design.sha256), choices, shipping, catalogue, platform().storage, now=now
+                platform().designs.read(line.design.sha256), choices, shipping, names, platform().storage, now=now
             )
         except (ConfigError, StlError) as err:
             raise BadRequestError(f"{line.design.name}: {err}", field="cart") from None
