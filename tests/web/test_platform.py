@@ -147,3 +147,27 @@ def test_healthz__chain_reachable(browser, sdk):
 
     assert body["ok"] is True
     assert body["chain_id"] == sdk.registry.chain_id
+
+
+@pytest.mark.parametrize("port", ["web", "0", "70000"])
+def test_settings__bad_port_in_the_environment__clear_error(monkeypatch, port):
+    from offchain.exceptions import ConfigError
+    from web.settings import WebSettings
+
+    monkeypatch.setenv("IMSE_WEB_PORT", port)
+
+    with pytest.raises(ConfigError, match="IMSE_WEB_PORT must be"):
+        WebSettings.from_env()
+
+
+def test_service__no_registry__refused_before_anything_starts(tmp_path):
+    from offchain.exceptions import ConfigError
+    from web.service import WebService
+    from web.settings import WebSettings
+
+    service = WebService(WebSettings(registry=tmp_path / "missing.json", state_dir=tmp_path / "web", port=29999))
+
+    with pytest.raises(ConfigError, match="no deployment registry"):
+        service.start()
+    assert service.pid() is None
+    assert not (tmp_path / "web" / "web.pid").exists()
