@@ -36,3 +36,9 @@ def well_known_index(address: str) -> int | None:
 def is_dev_chain(chain_id: int) -> bool:
     """True for the local dev network's chain id."""
     return chain_id == DEV_CHAIN_ID
+
+
+def is_dev_network(chain_id: int, deployer: str | None) -> bool:
+    """The local dev network: its chain id, deployed by one of the well-known test accounts (the dev wallet and
+    other conveniences are offered only there)."""
+    return is_dev_chain(chain_id) and deployer is not None and well_known_index(deployer) is not None

@@ -37,7 +37,9 @@ the builtin it resembles, so callers can catch either.
         ├── BadRequestError (ValueError)  malformed or out-of-range input (400)
         ├── SignInError (PermissionError) a Sign-In with Ethereum message or signature refused (401)
         ├── NotSignedInError              the call needs a signed-in session (401)
-        └── RoleRequiredError             the account lacks the on-chain role (403)
+        ├── RoleRequiredError             the account lacks the on-chain role (403)
+        ├── NeedsGasError                 the account cannot pay for the transaction's gas (402; request gas)
+        └── FaucetRefusedError            the faucet will not drip now (429; the reason's code in details)
 """
 
 from __future__ import annotations
@@ -282,3 +284,17 @@ class RoleRequiredError(WebError, PermissionError):
     """The signed-in account lacks the on-chain role the page or call needs."""
 
     status = 403
+
+
+class NeedsGasError(WebError):
+    """The signed-in account's balance cannot pay for the transaction's gas (`details`: needed and balance in wei);
+    the page offers the faucet instead of letting the wallet fail."""
+
+    status = 402
+
+
+class FaucetRefusedError(WebError):
+    """The faucet will not drip now: `details["reason"]` is one of disabled, above_threshold, too_soon,
+    daily_budget, rate_limited, busy."""
+
+    status = 429

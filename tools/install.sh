@@ -139,6 +139,13 @@ vendor_web() {
     sed "s#from 'three';#from '../three.module.js';#" "node_modules/three/examples/jsm/$addon" \
       >"$vendor/three@$version/addons/$(basename "$addon")"
   done
+  # the dev wallet's secp256k1 and keccak-256 (ES modules with relative imports only): the files it needs
+  version="$(node -p "require('./node_modules/@noble/secp256k1/package.json').version")"
+  mkdir -p "$vendor/noble-secp256k1@$version"
+  cp node_modules/@noble/secp256k1/index.js node_modules/@noble/secp256k1/LICENSE "$vendor/noble-secp256k1@$version/"
+  version="$(node -p "require('./node_modules/@noble/hashes/package.json').version")"
+  mkdir -p "$vendor/noble-hashes@$version"
+  cp node_modules/@noble/hashes/{sha3.js,_u64.js,utils.js,LICENSE} "$vendor/noble-hashes@$version/"
   info "web vendor files: $(cd "$vendor" && echo *)"
 }
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from offchain.chain.connection import Chain, connect
 from offchain.chain.registry import load_registry
-from offchain.devnet import is_dev_chain
+from offchain.devnet import is_dev_network
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from offchain.storage.kubo import KuboStorage
@@ -20,6 +20,9 @@ from web import auth, chain_api, customer, errors, explorer, pages
 from web.chain_api import NodeRpc
 from web.context import DesignFiles, JsonRpc, Platform
 from web.events import Broker
+from web.faucet import views as faucet_views
+from web.faucet.ledger import DripLedger
+from web.faucet.service import Faucet
 from web.index import ChainIndex
 from web.settings import WebSettings
 from web.store import Store
@@ -53,23 +56,29 @@ def create_app(
     )
     broker = Broker()
     index = ChainIndex(chain, settings.state_dir / "index.sqlite", broker)
+    store = Store(settings.database)
+    faucet = Faucet(chain, DripLedger(store), broker, settings.faucet, settings.faucet_key, settings.currency_symbol)
+    dev_network = is_dev_network(chain.registry.chain_id, chain.registry.deployer)
     app.extensions["imse"] = Platform(
         settings,
         chain,
-        Store(settings.database),
+        store,
         node_rpc or NodeRpc(settings.rpc_url),
         storage or KuboStorage(settings.ipfs_url),
         DesignFiles(settings.state_dir / "designs"),
         Slicer(settings.state_dir / "slicer", timeout=120),
         broker,
         index,
+        faucet,
+        dev_network,
     )
     if follow:
         index.start()
+        faucet.start()
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
-    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, customer.api, explorer.bp):
+    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, customer.api, explorer.bp, faucet_views.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
@@ -78,7 +87,7 @@ def create_app(
             "csrf_token": generate_csrf,
             "session_user": auth.current(),
             "chain_id": chain.registry.chain_id,
-            "dev_chain": is_dev_chain(chain.registry.chain_id),
+            "dev_chain": dev_network,
             "chain_name": settings.chain_name,
         }
 

@@ -15,6 +15,7 @@ from offchain.storage.base import Storage
 from offchain.twins.capability import Catalogue
 from offchain.types import TwinStatus
 from web.events import Broker
+from web.faucet.service import Faucet
 from web.index import ChainIndex
 from web.settings import WebSettings
 from web.store import Store
@@ -63,6 +64,9 @@ class Platform:
     """PrusaSlicer for quotes, its cache in the state dir."""
     broker: Broker
     index: ChainIndex
+    faucet: Faucet
+    dev_network: bool = False
+    """The local dev network (its chain id, deployed by a well-known test account): the dev wallet is offered."""
 
     @property
     def chain_id(self) -> int:

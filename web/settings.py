@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from offchain.exceptions import ConfigError
 from offchain.settings import PROJECT_ROOT, data_dir
+from web.faucet.policy import FaucetPolicy
 
 DEFAULT_PORT = 30600
 DEFAULT_RPC = "http://127.0.0.1:30410"  # the boot node of `make up`'s network
@@ -32,6 +33,9 @@ class WebSettings:
     max_upload_mb: int = 50
     secret_key: str = ""
     """Signs session cookies; empty: read from (or created once in) state_dir/secret.key."""
+    faucet_key: str = field(default="", repr=False)
+    """The faucet's private key ($IMSE_WEB_FAUCET_KEY); empty: no faucet. Never printed, logged or shown."""
+    faucet: FaucetPolicy = field(default_factory=FaucetPolicy)
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -49,6 +53,7 @@ class WebSettings:
             registry=Path(env.get("IMSE_WEB_REGISTRY", PROJECT_ROOT / "deployments" / "imse.json")),
             ipfs_url=env.get("IMSE_WEB_IPFS", DEFAULT_IPFS),
             state_dir=Path(env.get("IMSE_WEB_DIR", data_dir() / "web")),
+            faucet_key=env.get("IMSE_WEB_FAUCET_KEY", ""),
         )
 
     @property

@@ -4,6 +4,7 @@ knows (who signed in, which nonces are spent, what is in a cart, the shipping da
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -131,6 +132,10 @@ class Store:
             for column, kind in ADDED_COLUMNS:  # databases made by an earlier version get the newer columns
                 if column not in have:
                     db.execute(f"ALTER TABLE publish ADD COLUMN {column} {kind}")
+
+    def connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """This thread's connection, for the platform's other tables (the faucet's drip ledger)."""
+        return self._db()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

@@ -3,12 +3,17 @@ reason — the call replayed at its block and the custom error decoded with ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
+from offchain.chain.contract import UnsignedTx
 from offchain.chain.errors import exception_revert_data
+from offchain.exceptions import NeedsGasError
 from web.context import platform
+from web.faucet.policy import coins
 
 
 def receipt_of(tx_hash: str) -> Any:
@@ -52,3 +57,37 @@ def outcome(tx_hash: str) -> dict[str, Any]:
         return {"hash": tx_hash, "state": "mined", "block": int(receipt["blockNumber"]), "error": None}
     return {"hash": tx_hash, "state": "failed", "block": int(receipt["blockNumber"]),
             "error": failure_reason(tx_hash, receipt)}  # fmt: skip
+
+
+CANNOT_PAY = ("insufficient funds", "cannot afford")
+"""How nodes that check the sender's balance while simulating say it (geth's "insufficient funds for gas * price +
+value", the in-process EVM's "cannot afford txn gas")."""
+
+
+def affordable(build: Callable[[], UnsignedTx], sender: str) -> UnsignedTx:
+    """The pre-flight gas check around building (and simulating) a call: the transaction when `sender` can pay for
+    its gas at today's price; else NeedsGasError ("not enough to pay for this transaction — request gas"), so the
+    page offers the faucet instead of a wallet error."""
+    chain, symbol = platform().chain, platform().settings.currency_symbol
+    balance = int(chain.w3.eth.get_balance(Web3.to_checksum_address(sender)))
+    try:
+        tx = build()
+    except Exception as err:
+        if any(words in str(err).lower() for words in CANNOT_PAY):
+            raise _needs_gas(None, balance, symbol) from None
+        raise
+    needed = tx.gas * chain.fee_per_gas() + tx.value
+    if balance < needed:
+        raise _needs_gas(needed, balance, symbol)
+    return tx
+
+
+def _needs_gas(needed: int | None, balance: int, symbol: str) -> NeedsGasError:
+    cost = "some gas" if needed is None else f"up to {coins(needed, symbol)} of gas"
+    return NeedsGasError(
+        f"not enough to pay for this transaction: it needs {cost} and your account holds {coins(balance, symbol)} "
+        "— request gas",
+        field="gas",
+        details={"needed_wei": None if needed is None else str(needed), "balance_wei": str(balance),
+                 "faucet": platform().faucet.enabled},
+    )  # fmt: skip

@@ -124,6 +124,12 @@ class Chain:
     def block_hash(self, number: int) -> str:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
 
+    def fee_per_gas(self) -> int:
+        """The most a wallet offers per gas now: twice the base fee plus the node's suggested tip (EIP-1559, as
+        MetaMask and `Signer` price a transaction); what a sender's balance must cover per unit of gas."""
+        base = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        return 2 * base + int(self.w3.eth.max_priority_fee)
+
     def genesis_hash(self) -> str:
         return self.block_hash(0)
 

@@ -17,6 +17,7 @@ from web.context import platform
 from web.customer import api, bp
 from web.customer.publish import outcome
 from web.events import sse
+from web.transactions import affordable
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -24,7 +25,7 @@ def cancel(order_id: int) -> Any:
     """The `cancelOrder` call for the wallet, simulated first: a refusal (already matched, not yours) comes back
     decoded and the wallet never opens."""
     who = signed_in()
-    tx = platform().chain.order_book.build_cancel(order_id, sender=who.address)
+    tx = affordable(lambda: platform().chain.order_book.build_cancel(order_id, sender=who.address), who.address)
     return jsonify(tx=tx.for_wallet(), summary=tx.describe(), order=order_id)
 
 

@@ -12,6 +12,7 @@ from web.auth import current
 from web.context import catalogue, platform, published_printers
 from web.customer import bp
 from web.customer.fit import offered
+from web.faucet.views import card_context
 
 
 @bp.get("/")
@@ -19,7 +20,7 @@ def explorer() -> str:
     who = current()
     if who is None:
         return render_template("customer/explorer.html", signed_in=False)
-    return render_template("customer/explorer.html", signed_in=True, **view(who.address))
+    return render_template("customer/explorer.html", signed_in=True, **view(who.address), **card_context())
 
 
 def view(address: str) -> dict[str, Any]:

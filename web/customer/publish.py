@@ -15,7 +15,7 @@ from web.auth import signed_in
 from web.context import catalogue, platform
 from web.customer import bp
 from web.store import Publish
-from web.transactions import failure_reason, known, receipt_of
+from web.transactions import affordable, failure_reason, known, receipt_of
 
 
 @bp.post("/publish")
@@ -46,7 +46,7 @@ def publish() -> Any:
         except (ConfigError, StlError) as err:
             raise BadRequestError(f"{line.design.name}: {err}", field="cart") from None
         requests.append(prepared.request)
-    tx = chain.order_book.build_place_cart(requests, sender=who.address)
+    tx = affordable(lambda: chain.order_book.build_place_cart(requests, sender=who.address), who.address)
     lines = [{"line": line.id, "design": line.design.name, **line.choices, "cid": r.design_cid}
              for line, r in zip(cart, requests, strict=True)]  # fmt: skip
     publish_id = store.add_publish(who.address, lines, shipping.to_json())

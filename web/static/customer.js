@@ -1,39 +1,27 @@
-// The customer explorer's page logic: field errors from htmx requests shown next to their field, and the publish
-// flow (server builds and simulates → wallet confirms → submitted → mined / failed, the server asked each second).
+// The customer explorer's page logic: the publish flow (server builds and simulates → wallet confirms → submitted →
+// mined / failed, pushed by the server) and cancellations; "not enough gas" offers the faucet's drip at once.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
-
-  // A refused htmx request answers with the JSON error shape: show its message next to the field it names.
-  document.body.addEventListener("htmx:responseError", (event) => {
-    let error;
-    try { error = JSON.parse(event.detail.xhr.responseText); } catch (e) { error = { message: event.detail.xhr.statusText }; }
-    const form = event.detail.elt.closest("form") || event.detail.elt.closest("section");
-    form.querySelectorAll(".field-error").forEach((old) => old.remove());
-    const message = document.createElement("p");
-    message.className = "field-error";
-    message.setAttribute("role", "alert");
-    message.textContent = error.message || "refused";
-    const field = error.field && form.querySelector(`[name="${error.field}"]`);
-    if (field) {
-      field.setAttribute("aria-invalid", "true");
-      field.insertAdjacentElement("afterend", message);
-    } else {
-      form.appendChild(message);
-    }
-  });
-  document.body.addEventListener("htmx:beforeRequest", (event) => {
-    const form = event.detail.elt.closest("form");
-    if (form) form.querySelectorAll(".field-error").forEach((old) => old.remove());
-  });
 
   function stage(kind, text, link, where = "tx-status") {
     const box = $(where);
     box.hidden = false;
     box.className = `tx ${kind}`;
     box.textContent = text;
-    if (link) {
+    if (link === "gas") { // the pre-flight check found too little gas: the faucet's button, right here
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "primary request-gas";
+      button.textContent = "Request gas";
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        await window.htmx.ajax("POST", "/gas/request", { target: "#gas", swap: "outerHTML" });
+        stage("info", "Gas requested: it arrives in a block or two (see Gas above); then publish again.", null, where);
+      });
+      box.append(" ", button);
+    } else if (link) {
       const anchor = document.createElement("a");
       anchor.href = `/explorer/tx/${link}`;
       anchor.className = "mono";
@@ -64,6 +52,9 @@
     if (event.target.id === "publish-events") showPublish(JSON.parse(event.detail.data));
   });
 
+  // "not enough to pay for this transaction — request gas": offer the button when the faucet runs
+  const needsGas = (err) => (err.error === "NeedsGasError" && err.details && err.details.faucet ? "gas" : null);
+
   async function follow(publish) {
     // the SSE stream normally brings the outcome first; this slower poll covers a stream that is down
     for (;;) {
@@ -85,7 +76,7 @@
       showPublish(await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash }));
       follow(built.publish);
     } catch (err) {
-      stage("error", err.message || String(err));
+      stage("error", err.message || String(err), needsGas(err));
     } finally {
       button.disabled = false;
     }
@@ -107,7 +98,7 @@
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     } catch (err) {
-      say("error", err.message || String(err));
+      stage("error", err.message || String(err), needsGas(err), "orders-status");
     }
   }
 

@@ -1,12 +1,14 @@
-// imseStudio's wallet glue: EIP-1193 provider (found by EIP-6963 discovery, else window.ethereum), the right chain
-// (switch, or add on 4902 with /api/chain's parameters), Sign-In with Ethereum of the server's exact message, and
-// the wallet's events. No chain library: the server builds, simulates and decodes; the wallet only signs and sends.
+// imseStudio's wallet glue: EIP-1193 provider (the dev wallet when chosen on the dev network, else one found by
+// EIP-6963 discovery, else window.ethereum), the right chain (switch, or add on 4902 with /api/chain's parameters),
+// Sign-In with Ethereum of the server's exact message, the wallet's events, the first-run guide's wallet steps and
+// the field errors of htmx requests. No chain library: the server builds, simulates and decodes; the wallet signs.
 "use strict";
 
 (() => {
   const body = document.body;
   const pageChainId = Number(body.dataset.chainId);
   const sessionAddress = (body.dataset.sessionAddress || "").toLowerCase();
+  const devNetwork = body.dataset.devNetwork === "true";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const discovered = [];
@@ -17,7 +19,10 @@
   });
   window.dispatchEvent(new Event("eip6963:requestProvider"));
 
+  const devWallet = () => (devNetwork && window.imseDevWallet) || null; // devwallet.js is loaded on the dev network only
+
   function provider() {
+    if (devWallet() && devWallet().chosen()) return devWallet().provider;
     if (discovered.length) return discovered[0].provider;
     return window.ethereum || null;
   }
@@ -45,7 +50,11 @@
       body: JSON.stringify(payload || {}),
     });
     const data = await response.json().catch(() => ({ message: `${response.status} ${response.statusText}` }));
-    if (!response.ok) throw new Error(data.message || `request failed (${response.status})`);
+    if (!response.ok) {
+      const err = new Error(data.message || `request failed (${response.status})`);
+      Object.assign(err, { status: response.status, error: data.error, details: data.details || {} });
+      throw err;
+    }
     return data;
   }
 
@@ -58,21 +67,30 @@
     if (element) element.hidden = !visible;
   }
 
+  function tick(id, done) {
+    const item = $(id);
+    if (item) item.dataset.done = String(Boolean(done));
+  }
+
   function render() {
     const wallet = provider();
     const rightChain = walletChainId === pageChainId;
+    const usingDev = Boolean(devWallet() && devWallet().chosen());
     show("connect", !sessionAddress && !account);
+    show("dev-wallet", Boolean(devWallet()) && !sessionAddress && !usingDev);
     show("add-network", Boolean(account) && !rightChain);
     show("sign-in", Boolean(account) && rightChain && !sessionAddress);
     show("sign-out", Boolean(sessionAddress));
     const status = $("wallet-status");
+    tick("guide-wallet", wallet || sessionAddress);
+    tick("guide-network", rightChain || sessionAddress);
     if (!wallet && !sessionAddress) {
-      status.textContent = "No browser wallet found";
+      status.textContent = devWallet() ? "No browser wallet found: use a dev wallet" : "No browser wallet found";
     } else if (account && !rightChain) {
       status.textContent = `Wallet on chain ${walletChainId}, not ${pageChainId}`;
       status.classList.add("warn");
     } else if (account && !sessionAddress) {
-      status.textContent = `Connected ${account.slice(0, 6)}…${account.slice(-4)}`;
+      status.textContent = `${usingDev ? "Dev wallet" : "Connected"} ${account.slice(0, 6)}…${account.slice(-4)}`;
       status.classList.remove("warn");
     }
   }
@@ -94,7 +112,9 @@
   async function connect() {
     const wallet = provider();
     if (!wallet) {
-      notice("No browser wallet found. Install MetaMask (or another EIP-1193 wallet) and reload this page.", "error");
+      notice(devWallet()
+        ? "No browser wallet found. Press “Use a dev wallet” (this dev network only), or install MetaMask and reload."
+        : "No browser wallet found. Install MetaMask (or another EIP-1193 wallet) and reload this page.", "error");
       return;
     }
     try {
@@ -146,6 +166,13 @@
     }
   }
 
+  async function useDevWallet() {
+    const address = devWallet().use();
+    await refresh();
+    notice(`Dev wallet ${address.slice(0, 6)}…${address.slice(-4)} ready: a key kept in this browser for this dev ` +
+      "network only. Now press Sign in.", "info");
+  }
+
   async function signOut() {
     try {
       await api("/auth/logout");
@@ -177,6 +204,8 @@
     $("add-network").addEventListener("click", switchChain);
     $("sign-in").addEventListener("click", signIn);
     $("sign-out").addEventListener("click", signOut);
+    if ($("dev-wallet")) $("dev-wallet").addEventListener("click", useDevWallet);
+    guide();
     // announcements arrive asynchronously; ask again once the page is ready
     window.dispatchEvent(new Event("eip6963:requestProvider"));
     watch();
@@ -204,6 +233,55 @@
       throw new Error(explain(err));
     }
   }
+
+  // ---------------------------------------------------------------------------------------------- first-run guide
+  // Ticked from the real state: wallet and network here (render), sign-in, gas and first order by the server; gas
+  // again whenever the gas card changes (a drip arrived). Dismissed for this browser; the footer link brings it back.
+  function guide() {
+    const box = $("guide");
+    const hidden = localStorage.getItem("imse.guide.hidden") === "1";
+    if (box) box.hidden = hidden;
+    if ($("guide-hide")) $("guide-hide").addEventListener("click", () => {
+      localStorage.setItem("imse.guide.hidden", "1");
+      box.hidden = true;
+      show("guide-show", true);
+    });
+    show("guide-show", Boolean(box) && hidden);
+    if ($("guide-show")) $("guide-show").addEventListener("click", () => {
+      localStorage.removeItem("imse.guide.hidden");
+      box.hidden = false;
+      show("guide-show", false);
+    });
+  }
+
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const card = $("gas");
+    if (card) tick("guide-gas", BigInt(card.dataset.balanceWei || "0") > 0n);
+  });
+
+  // ---------------------------------------------------------------------------------------------- htmx errors
+  // A refused htmx request answers with the JSON error shape: show its message next to the field it names.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    let error;
+    try { error = JSON.parse(event.detail.xhr.responseText); } catch (e) { error = { message: event.detail.xhr.statusText }; }
+    const form = event.detail.elt.closest("form") || event.detail.elt.closest("section");
+    form.querySelectorAll(".field-error").forEach((old) => old.remove());
+    const message = document.createElement("p");
+    message.className = "field-error";
+    message.setAttribute("role", "alert");
+    message.textContent = error.message || "refused";
+    const field = error.field && form.querySelector(`[name="${error.field}"]`);
+    if (field) {
+      field.setAttribute("aria-invalid", "true");
+      field.insertAdjacentElement("afterend", message);
+    } else {
+      form.appendChild(message);
+    }
+  });
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt.closest("form");
+    if (form) form.querySelectorAll(".field-error").forEach((old) => old.remove());
+  });
 
   window.imseWallet = { provider, notice, explain, api, send };
 })();

@@ -1,0 +1,104 @@
+"""The faucet's pages.
+
+GET  /gas/card     the signed-in account's gas card (balance, what gas is, "Request gas")   HTML partial
+GET  /gas/state    the same as JSON {balance_wei, drip_wei, threshold_wei, pending, refusal}
+POST /gas/request  a drip for the signed-in account → the card, pending (JSON error 429 when refused)
+GET  /gas/events   SSE: `gas` — the card again once the account's pending drip is mined or failed
+GET  /gas/drips    every drip (who, when, how much, client, transaction) — the consortium admin only
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+
+from web.auth import role_required, signed_in
+from web.context import platform
+from web.events import sse
+from web.faucet.policy import coins
+from web.faucet.service import DAY, GasState
+
+bp = Blueprint("gas", __name__, url_prefix="/gas")
+TYPICAL_CART_GAS = 250_000
+"""A cart of about three orders (`placeOrders`), for the "a typical order costs" line."""
+
+
+def client() -> str:
+    """Who asks, for the per-client rate limit: the peer's address (the server listens on loopback; behind a
+    reverse proxy, run waitress with its trusted-proxy settings so this is the visitor's)."""
+    return request.remote_addr or "unknown"
+
+
+def gas_state() -> GasState:
+    who = signed_in()
+    return platform().faucet.state(who.address, who.roles, client())
+
+
+def card_context() -> dict[str, Any]:
+    """What gas/card.html needs (pages that include the card pass it on)."""
+    typical = TYPICAL_CART_GAS * platform().chain.fee_per_gas()
+    return {"gas": gas_state(), "faucet": platform().faucet, "coins": coins, "typical": typical,
+            "symbol": platform().settings.currency_symbol}  # fmt: skip
+
+
+def card() -> str:
+    return render_template("gas/card.html", **card_context())
+
+
+@bp.get("/card")
+def gas_card() -> str:
+    return card()
+
+
+@bp.get("/state")
+def state() -> Any:
+    gas = gas_state()
+    return jsonify(balance_wei=str(gas.balance_wei), drip_wei=str(gas.drip_wei), threshold_wei=str(gas.threshold_wei),
+                   low=gas.low, pending=gas.pending.id if gas.pending else None,
+                   refusal=None if gas.refusal is None else {"reason": gas.refusal[0], "message": gas.refusal[1]},
+                   faucet=platform().faucet.address)  # fmt: skip
+
+
+@bp.post("/request")
+def request_gas() -> Any:
+    who = signed_in()
+    drip = platform().faucet.request(who.address, who.roles, client())
+    if request.headers.get("HX-Request"):
+        return card(), 202
+    return jsonify(drip=drip.id, amount_wei=str(drip.amount_wei), state=drip.state), 202
+
+
+@bp.get("/events")
+def events() -> Response:
+    """`gas`: the card once the pending drip is done (at once when none is pending), then a comment every 15 s."""
+    who = signed_in()
+    broker = platform().broker
+
+    def stream() -> Iterator[str]:
+        with broker.subscribe(f"gas:{who.address.lower()}") as inbox:
+            if gas_state().pending is None:
+                yield sse("gas", card())
+            while True:
+                try:
+                    inbox.get(timeout=15)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield sse("gas", card())
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+
+
+@bp.get("/drips")
+@role_required("admin")
+def drips() -> str:
+    faucet, ledger = platform().faucet, platform().faucet.ledger
+    balance = faucet.balance(faucet.address) if faucet.address else 0
+    return render_template("gas/drips.html", drips=ledger.recent(), faucet=faucet, balance=balance, coins=coins,
+                           today=ledger.total_since(time.time() - DAY), policy=faucet.policy,
+                           symbol=platform().settings.currency_symbol)  # fmt: skip
