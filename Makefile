@@ -9,6 +9,7 @@ APE := $(VENV)/ape
 NETWORK := ethereum:imse:node
 DEPLOYER := TEST::0
 MATCHER := TEST::3
+FAUCET := TEST::19
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -23,10 +24,11 @@ up: install compile ## bring up the platform: genesis (if none), 4-node clique n
 	@$(APE) run deploy --network $(NETWORK) --account $(DEPLOYER)
 	@$(APE) run ipfs up
 	@$(APE) run bot up --network $(NETWORK) --account $(MATCHER)
-	@$(APE) run web up >/dev/null
+	@$(APE) run web up --faucet-account $(FAUCET) >/dev/null
 	@echo "registry: deployments/imse.json · IPFS API: http://127.0.0.1:30510 · bot log: data/matcher/bot.log"
 	@echo "RPC: http://127.0.0.1:30410 · web log: data/web/web.log · status: make status · stop: make down"
-	@echo "imseStudio: http://127.0.0.1:$${IMSE_WEB_PORT:-30600}/  (open it in a browser with a wallet such as MetaMask)"
+	@echo "imseStudio: http://127.0.0.1:$${IMSE_WEB_PORT:-30600}/"
+	@echo "New here? Open http://127.0.0.1:$${IMSE_WEB_PORT:-30600}/ in a browser: its guide takes you to a first order; no MetaMask needed (a dev wallet is offered on this dev network)."
 
 down: install ## stop the web server, the matcher bot, the clique network and the IPFS swarm (data is kept; `make up` resumes all)
 	@$(APE) run web down

@@ -1,10 +1,12 @@
 """The web platform as a background service of the local platform (`make up` / `make status` / `make down`).
 
-    ape run web up [--port 30600] [--rpc URL] [--registry FILE]
+    ape run web up [--port 30600] [--rpc URL] [--registry FILE] [--faucet-account TEST::19]
     ape run web status [--json]
     ape run web down
 
-`up` serves the app with waitress on 127.0.0.1 and waits until it answers; the URL is printed last. Files:
+`up` serves the app with waitress on 127.0.0.1 and waits until it answers; the URL is printed last. With
+`--faucet-account` the server runs the faucet from that ape account (a genesis-funded test account on the dev network,
+a funded keyfile account of the consortium elsewhere); its key reaches the server through the environment. Files:
 data/web/ (web.sqlite, secret.key, web.pid, web.log). Settings also from IMSE_WEB_* (see web/settings.py).
 """
 
@@ -52,14 +54,40 @@ def cli() -> None:
 @click.option(
     "--registry", type=click.Path(dir_okay=False, path_type=Path), help="deployment registry [deployments/imse.json]"
 )
-def up(port, rpc, registry):  # type: ignore[no-untyped-def]
+@click.option(
+    "--faucet-account",
+    metavar="ALIAS",
+    help="run the faucet from this ape account (TEST::<n> or a keyfile alias) [no faucet]",
+)
+def up(port, rpc, registry, faucet_account):  # type: ignore[no-untyped-def]
     """Start the web server in the background (nothing happens when it runs already); prints its URL."""
-    service = WebService(_settings(port, rpc, registry))
+    settings = _settings(port, rpc, registry)
+    if faucet_account:
+        settings = dataclasses.replace(settings, faucet_key=_key_of(faucet_account))
+    service = WebService(settings)
     try:
         service.start(progress=_say)
     except ImseError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"web: {service.url}")
+
+
+def _key_of(alias: str) -> str:
+    """The private key of an ape account: TEST::<n> (ape's test mnemonic) or a keyfile account (asks its passphrase)."""
+    from ape import accounts
+    from ape.exceptions import AccountsError
+
+    try:
+        if alias.startswith("TEST::"):
+            account = accounts.test_accounts[int(alias.removeprefix("TEST::"))]
+        else:
+            account = accounts.load(alias)
+    except (AccountsError, ValueError, IndexError) as err:
+        raise click.BadParameter(f"no ape account {alias!r}: {err}", param_hint="--faucet-account") from None
+    key = getattr(account, "private_key", None)
+    if not key:
+        raise click.BadParameter(f"account {alias!r} does not expose its key", param_hint="--faucet-account")
+    return str(key)
 
 
 @cli.command()

@@ -3,7 +3,7 @@
     python -m web.serve --state-dir data/web [--host 127.0.0.1] [--port 30600] [--rpc URL] [--registry FILE]
 
 Started in the background by `ape run web up` (and so by `make up`); its state dir is on the command line, so the
-pid file is only trusted for this very process.
+pid file is only trusted for this very process. The faucet's key, if any, comes from $IMSE_WEB_FAUCET_KEY.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         registry=args.registry,
         state_dir=args.state_dir,
         ipfs_url=args.ipfs,
+        faucet_key=defaults.faucet_key,  # $IMSE_WEB_FAUCET_KEY
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -51,7 +51,9 @@ class WebService:
                    "--port", str(s.port), "--rpc", s.rpc_url, "--registry", str(s.registry),
                    "--ipfs", s.ipfs_url]  # fmt: skip
         progress(f"starting the web server on {self.url} (log {self.log})")
-        child = process.spawn(command, log=self.log, pid_file=self.pid_file)
+        # the faucet's key travels in the environment, never on the command line (which `ps` shows)
+        env = {"IMSE_WEB_FAUCET_KEY": s.faucet_key} if s.faucet_key else None
+        child = process.spawn(command, log=self.log, pid_file=self.pid_file, env=env)
         deadline = time.monotonic() + timeout
         while True:
             if child.poll() is not None:

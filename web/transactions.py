@@ -66,7 +66,7 @@ value", the in-process EVM's "cannot afford txn gas")."""
 
 def affordable(build: Callable[[], UnsignedTx], sender: str) -> UnsignedTx:
     """The pre-flight gas check around building (and simulating) a call: the transaction when `sender` can pay for
-    its gas at today's price; else NeedsGasError ("not enough to pay for this transaction — request gas"), so the
+    its gas at today's price; else NeedsGasError ("Not enough to pay for this transaction … — request gas"), so the
     page offers the faucet instead of a wallet error."""
     chain, symbol = platform().chain, platform().settings.currency_symbol
     balance = int(chain.w3.eth.get_balance(Web3.to_checksum_address(sender)))
@@ -85,7 +85,7 @@ def affordable(build: Callable[[], UnsignedTx], sender: str) -> UnsignedTx:
 def _needs_gas(needed: int | None, balance: int, symbol: str) -> NeedsGasError:
     cost = "some gas" if needed is None else f"up to {coins(needed, symbol)} of gas"
     return NeedsGasError(
-        f"not enough to pay for this transaction: it needs {cost} and your account holds {coins(balance, symbol)} "
+        f"Not enough to pay for this transaction: it needs {cost} and your account holds {coins(balance, symbol)} "
         "— request gas",
         field="gas",
         details={"needed_wei": None if needed is None else str(needed), "balance_wei": str(balance),

@@ -52,7 +52,7 @@ def ape_run(
 @pytest.fixture(scope="session")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkConfig]:
     root = tmp_path_factory.mktemp("clique") / "network"
-    ape_run("genesis", "--dir", str(root), "--period", "1", "--base-port", str(BASE_PORT), "--dev-accounts", "10")
+    ape_run("genesis", "--dir", str(root), "--period", "1", "--base-port", str(BASE_PORT), "--dev-accounts", "12")
     config = NetworkConfig.load(root)
     try:
         ape_run("network", "up", "--dir", str(root))
@@ -148,6 +148,8 @@ def status_json(network: NetworkConfig) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- web + browser
 
 WEB_PORT = BASE_PORT + 300
+FAUCET = 11
+"""The web server's faucet: a genesis-funded dev account no test sends from."""
 ARTIFACTS = ROOT / "data" / "test-artifacts" / "web"
 """Screenshots of the browser tests (git-ignored, under data/)."""
 
@@ -167,6 +169,7 @@ def web_server(
         registry=registry_file,
         ipfs_url=ipfs.nodes[0].api_url,
         state_dir=tmp_path_factory.mktemp("web"),
+        faucet_key=dev_account(FAUCET).key.hex(),
     )
     service = WebService(settings)
     service.start()
@@ -192,13 +195,14 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser profile with a test wallet injected: `page, wallet = new_page(wallet)`."""
+    """A fresh browser profile with a test wallet injected (none for `new_page(None)`): `page = new_page(wallet)`."""
     contexts: list[Any] = []
 
     def make(wallet: Any) -> Any:
         context = chromium.new_context(viewport={"width": 1280, "height": 860})
         contexts.append(context)
-        wallet.install(context)
+        if wallet is not None:  # None: a browser without any wallet extension
+            wallet.install(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         return page

@@ -238,7 +238,7 @@ def test_preflight__too_little_gas__refused_with_request_gas_and_nothing_recorde
     assert answer.status_code == 402
     body = answer.get_json()
     assert body["error"] == "NeedsGasError"
-    assert "not enough to pay for this transaction" in body["message"]
+    assert "Not enough to pay for this transaction" in body["message"]
     assert body["message"].endswith("request gas")
     assert body["details"]["faucet"] is True
     assert body["details"]["balance_wei"] == "0"
