@@ -68,6 +68,7 @@ def test_dev_wallet__browser_without_a_wallet__places_an_order(web_server, new_p
     page.click("#sign-in")  # personal_sign by the key in this browser; the server recovers the address
     expect(page.locator("#wallet-status")).to_contain_text("Signed in as")
     page.wait_for_selector("body[data-wallet-ready='true']")  # the reloaded page's scripts have run
+    expect(page.locator("#wallet-status")).to_contain_text("dev wallet")
     address = page.evaluate("window.imseDevWallet.address()")
     assert page.locator("#account code.address").inner_text().lower() == address
     page.click("#request-gas")

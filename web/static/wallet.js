@@ -78,10 +78,15 @@
     const usingDev = Boolean(devWallet() && devWallet().chosen());
     show("connect", !sessionAddress && !account);
     show("dev-wallet", Boolean(devWallet()) && !sessionAddress && !usingDev);
+    show("leave-dev-wallet", usingDev && !sessionAddress);
     show("add-network", Boolean(account) && !rightChain);
     show("sign-in", Boolean(account) && rightChain && !sessionAddress);
     show("sign-out", Boolean(sessionAddress));
     const status = $("wallet-status");
+    if (sessionAddress && usingDev && !status.dataset.dev) {
+      status.append(" · dev wallet");
+      status.dataset.dev = "true";
+    }
     tick("guide-wallet", wallet || sessionAddress);
     tick("guide-network", rightChain || sessionAddress);
     if (!wallet && !sessionAddress) {
@@ -205,6 +210,9 @@
     $("sign-in").addEventListener("click", signIn);
     $("sign-out").addEventListener("click", signOut);
     if ($("dev-wallet")) $("dev-wallet").addEventListener("click", useDevWallet);
+    if ($("leave-dev-wallet")) {
+      $("leave-dev-wallet").addEventListener("click", () => { devWallet().leave(); window.location.reload(); });
+    }
     guide();
     // announcements arrive asynchronously; ask again once the page is ready
     window.dispatchEvent(new Event("eip6963:requestProvider"));
