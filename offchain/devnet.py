@@ -19,8 +19,14 @@ WELL_KNOWN_COUNT = 20
 
 def dev_accounts(mnemonic: str, count: int) -> list[str]:
     """The first `count` accounts of a mnemonic (ape's test accounts when it is ape's test mnemonic)."""
+    return [Account.from_key(dev_key(mnemonic, i)).address for i in range(count)]
+
+
+def dev_key(mnemonic: str, index: int) -> str:
+    """The private key (0x-hex) of account `index` of a mnemonic — TEST::<index> for ape's test mnemonic, also beyond
+    the accounts ape's test config generates (the genesis funds more)."""
     Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}").address for i in range(count)]
+    return "0x" + Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}").key.hex().removeprefix("0x")
 
 
 @cache

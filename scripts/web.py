@@ -18,10 +18,11 @@ from pathlib import Path
 import click
 
 from offchain.cli.ape_platform import echo_json, json_option
+from offchain.devnet import dev_key
 from offchain.exceptions import ImseError
 from offchain.network.layout import NetworkConfig
 from offchain.network.swarm import SwarmConfig
-from offchain.settings import ipfs_dir, network_dir
+from offchain.settings import TEST_MNEMONIC, ipfs_dir, network_dir
 from offchain.text import table
 from web.service import WebService
 from web.settings import WebSettings
@@ -73,17 +74,19 @@ def up(port, rpc, registry, faucet_account):  # type: ignore[no-untyped-def]
 
 
 def _key_of(alias: str) -> str:
-    """The private key of an ape account: TEST::<n> (ape's test mnemonic) or a keyfile account (asks its passphrase)."""
+    """The private key of an ape account: TEST::<n> (ape's test mnemonic, any index the genesis funds) or a keyfile
+    account (ape asks for its passphrase)."""
+    if alias.startswith("TEST::"):
+        index = alias.removeprefix("TEST::")
+        if not index.isdigit():
+            raise click.BadParameter(f"{alias!r}: TEST:: takes an account number", param_hint="--faucet-account")
+        return dev_key(TEST_MNEMONIC, int(index))
     from ape import accounts
-    from ape.exceptions import AccountsError
 
     try:
-        if alias.startswith("TEST::"):
-            account = accounts.test_accounts[int(alias.removeprefix("TEST::"))]
-        else:
-            account = accounts.load(alias)
-    except (AccountsError, ValueError, IndexError) as err:
-        raise click.BadParameter(f"no ape account {alias!r}: {err}", param_hint="--faucet-account") from None
+        account = accounts.load(alias)
+    except Exception as err:  # ape raises several kinds for an unknown alias
+        raise click.BadParameter(f"no ape account {alias!r} ({err})", param_hint="--faucet-account") from None
     key = getattr(account, "private_key", None)
     if not key:
         raise click.BadParameter(f"account {alias!r} does not expose its key", param_hint="--faucet-account")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.web.conftest import Browser
@@ -171,3 +173,35 @@ def test_service__no_registry__refused_before_anything_starts(tmp_path):
         service.start()
     assert service.pid() is None
     assert not (tmp_path / "web" / "web.pid").exists()
+
+
+@pytest.mark.parametrize(
+    ("alias", "says"),
+    [("TEST::19", "no deployment registry"),  # the key resolved (past the 10 accounts ape's test config makes)
+     ("TEST::x", "TEST:: takes an account number"), ("nosuch", "no ape account 'nosuch'")],
+)  # fmt: skip
+def test_web_up__faucet_account__resolved_or_refused_plainly(tmp_path, alias, says):
+    import subprocess
+
+    from offchain.settings import PROJECT_ROOT
+
+    done = subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "ape"), "run", "web", "up", "--faucet-account", alias,
+         "--registry", str(tmp_path / "missing.json")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "IMSE_WEB_DIR": str(tmp_path / "web")},
+    )  # fmt: skip
+
+    assert done.returncode != 0
+    assert says in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_dev_key__the_test_mnemonics_accounts():
+    from eth_account import Account
+
+    from offchain.devnet import dev_accounts, dev_key
+    from offchain.settings import TEST_MNEMONIC
+
+    assert Account.from_key(dev_key(TEST_MNEMONIC, 0)).address == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    assert Account.from_key(dev_key(TEST_MNEMONIC, 19)).address == dev_accounts(TEST_MNEMONIC, 20)[19]
