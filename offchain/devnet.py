@@ -26,7 +26,8 @@ def dev_key(mnemonic: str, index: int) -> str:
     """The private key (0x-hex) of account `index` of a mnemonic — TEST::<index> for ape's test mnemonic, also beyond
     the accounts ape's test config generates (the genesis funds more)."""
     Account.enable_unaudited_hdwallet_features()
-    return "0x" + Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}").key.hex().removeprefix("0x")
+    account = Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}")
+    return "0x" + bytes(account.key).hex()
 
 
 @cache

@@ -270,8 +270,9 @@ def match_latency(cli_ctx, period, count, interval, out, base_port):  # type: ig
 def _account(index: int) -> Any:
     from eth_account import Account
 
-    Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    from offchain.devnet import dev_key
+
+    return Account.from_key(dev_key(TEST_MNEMONIC, index))
 
 
 @cli.command()
@@ -280,6 +281,7 @@ def _account(index: int) -> Any:
 @click.option("--orders", type=click.IntRange(1), default=50, show_default=True, help="orders published in the page")
 @click.option("--updates", type=click.IntRange(1), default=20, show_default=True, help="status changes watched")
 @click.option("--render-orders", type=click.IntRange(1), default=1000, show_default=True, help="orders in the index")
+@click.option("--newcomers", type=click.IntRange(1), default=3, show_default=True, help="newcomers to a first order")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -287,7 +289,7 @@ def _account(index: int) -> Any:
     show_default=True,
 )
 @click.option("--base-port", type=click.IntRange(1024, 65000), default=31800, show_default=True)
-def web(cli_ctx, period, orders, updates, render_orders, out, base_port):  # type: ignore[no-untyped-def]
+def web(cli_ctx, period, orders, updates, render_orders, newcomers, out, base_port):  # type: ignore[no-untyped-def]
     """The customer explorer in Chromium on a fresh network (P = --period), swarm and web server."""
     import shutil
 
@@ -304,13 +306,14 @@ def web(cli_ctx, period, orders, updates, render_orders, out, base_port):  # typ
     shutil.rmtree(out / "web", ignore_errors=True)  # a fresh chain: last run's index and carts are not ours
     rpc = config.node("boot").rpc_url
     service = WebService(WebSettings(port=base_port + 300, rpc_url=rpc, registry=registry_file,
-                                     ipfs_url=ipfs.nodes[0].api_url, state_dir=out / "web"))  # fmt: skip
+                                     ipfs_url=ipfs.nodes[0].api_url, state_dir=out / "web",
+                                     faucet_key=_account(9).key.hex()))  # fmt: skip
     try:
         swarm.start_swarm(ipfs, progress=log)
         service.start(progress=log)
         chain = connect(rpc, load_registry(registry_file))
         result = bench.run(service.url, rpc, chain, str(_account(8).key.hex()), orders=orders, updates=updates,
-                           render_orders=render_orders, work=out, progress=log)  # fmt: skip
+                           render_orders=render_orders, newcomers=newcomers, work=out, progress=log)  # fmt: skip
     finally:
         service.stop()
         swarm.stop_swarm(ipfs, progress=log)

@@ -13,6 +13,8 @@ def _result(retrieve: list[float]) -> WebBench:
         page_s=[0.3, 0.4],
         indexed_orders=1000,
         period_s=5,
+        newcomer_s=[20.0, 30.0, 40.0],
+        gas_s=[1.5, 2.0, 2.5],
     )
 
 
@@ -27,6 +29,10 @@ def test_render__medians_p95_and_the_paper_side_by_side():
     assert "2.1× faster" in publish
     assert "goal ≤ 1 s: met" in text
     assert "1,000 orders" in text
+    newcomer = next(line for line in text.splitlines() if line.startswith("newcomer"))
+    assert "30.0" in newcomer
+    assert "share of the 120 s goal: 25%" in newcomer
+    assert "2.0" in next(line for line in text.splitlines() if "drip on the page" in line)
 
 
 def test_render__retrieve_over_a_second__goal_missed():
