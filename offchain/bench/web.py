@@ -79,6 +79,7 @@ def run(
 ) -> WebBench:
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=120_000)  # a publish waits for a block: at P = 5 s more than expect's default 5 s
     chain_id = chain.registry.chain_id
     wallet = TestWallet(customer_key, chain_id=chain_id)
     wallet.chains[chain_id] = {"rpcUrls": [f"{web_url}rpc"]}
