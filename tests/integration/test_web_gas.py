@@ -115,3 +115,22 @@ def test_dev_wallet__consortium_chain__not_offered_and_said_plainly(consortium_s
     assert page.evaluate("typeof window.imseDevWallet") == "undefined"
     expect(page.locator("#guide-wallet")).to_contain_text("The dev wallet is offered only on the local dev network")
     expect(page.locator("#wallet-status")).to_have_text("No browser wallet found")
+
+
+def test_admin__sees_the_drips_in_the_faucet_page(web_server, new_page, network, tmp_path):
+    from tests.integration.conftest import dev_account
+
+    newcomer = TestWallet()
+    page = _signed_in(new_page, web_server, network, newcomer, tmp_path)
+    page.click("#request-gas")
+    expect(page.locator("#gas-balance")).not_to_have_text("0 IMSE", timeout=30_000)
+    admin = _signed_in(new_page, web_server, network, TestWallet(dev_account(0).key.hex()), tmp_path)  # TEST::0
+
+    admin.click("#faucet-link")
+
+    expect(admin.locator("h1")).to_have_text("Faucet")
+    row = admin.locator("#drips tr", has_text=newcomer.address.lower())
+    expect(row).to_contain_text("mined")
+    expect(row).to_contain_text("0.033 IMSE")
+    expect(admin.locator("#faucet-today")).to_contain_text("of 50 IMSE")
+    screenshot(admin, "faucet-admin")
