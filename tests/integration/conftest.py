@@ -160,7 +160,6 @@ def web_server(
 ) -> Iterator[str]:
     """The web platform served the way `make up` serves it (waitress, `python -m web.serve`) on the session's
     network and swarm; yields its URL."""
-    from web.service import WebService
     from web.settings import WebSettings
 
     settings = WebSettings(
@@ -171,6 +170,14 @@ def web_server(
         state_dir=tmp_path_factory.mktemp("web"),
         faucet_key=dev_account(FAUCET).key.hex(),
     )
+    yield from served(settings)
+
+
+def served(settings: Any) -> Iterator[str]:
+    """A web server for `settings` started as `make up` starts it, its URL yielded, stopped afterwards (for fixtures:
+    `yield from served(settings)`)."""
+    from web.service import WebService
+
     service = WebService(settings)
     service.start()
     try:

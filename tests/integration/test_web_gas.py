@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from offchain.bench.browser import TestWallet
-from tests.integration.conftest import WEB_PORT, screenshot
+from tests.integration.conftest import WEB_PORT, screenshot, served
 from tests.integration.test_web_customer import _fill_cart, _signed_in
 
 
@@ -89,21 +89,15 @@ def test_dev_wallet__browser_without_a_wallet__places_an_order(web_server, new_p
 def consortium_server(network, registry_file, ipfs, tmp_path_factory):
     """The same chain served as a consortium would: deployed by a key that is not one of the well-known test
     accounts (the registry says who deployed), so it is not the dev network."""
-    from web.service import WebService
     from web.settings import WebSettings
 
     folder = tmp_path_factory.mktemp("consortium")
     registry = json.loads(registry_file.read_text())
     registry["deployer"] = "0x00000000000000000000000000000000000c0de1"
     (folder / "imse.json").write_text(json.dumps(registry))
-    settings = WebSettings(port=WEB_PORT + 1, rpc_url=network.node("boot").rpc_url, registry=folder / "imse.json",
-                           ipfs_url=ipfs.nodes[0].api_url, state_dir=folder / "web")  # fmt: skip
-    service = WebService(settings)
-    service.start()
-    try:
-        yield service.url
-    finally:
-        service.stop()
+    yield from served(WebSettings(port=WEB_PORT + 1, rpc_url=network.node("boot").rpc_url,
+                                  registry=folder / "imse.json", ipfs_url=ipfs.nodes[0].api_url,
+                                  state_dir=folder / "web"))  # fmt: skip
 
 
 def test_dev_wallet__consortium_chain__not_offered_and_said_plainly(consortium_server, new_page):

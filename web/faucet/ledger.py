@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from web.store import Store
 
@@ -41,12 +42,9 @@ class Drip:
     done: float | None
 
 
-def _drip(row: tuple[object, ...]) -> Drip:
-    ident, address, client, amount, state, tx_hash, block, error, created, done = row
-    return Drip(int(str(ident)), str(address), str(client), int(str(amount)), str(state),
-                None if tx_hash is None else str(tx_hash), None if block is None else int(str(block)),
-                None if error is None else str(error), float(str(created)),
-                None if done is None else float(str(done)))  # fmt: skip
+def _drip(row: Any) -> Drip:
+    """A row in COLUMNS order (the amount is kept as text: wei exceed SQLite's integers)."""
+    return Drip(row[0], row[1], row[2], int(row[3]), *row[4:])
 
 
 class DripLedger:

@@ -70,22 +70,28 @@ class Faucet:
     # ------------------------------------------------------------------------------------------ requests
 
     def state(self, address: str, roles: tuple[str, ...], client: str) -> GasState:
-        balance = self.balance(address)
-        pending = self.ledger.last_for(address, time.time() - self.policy.period_seconds)
+        now, balance = time.time(), self.balance(address)
+        last = self.ledger.last_for(address, now - self.policy.period_seconds)
         return GasState(
             balance,
             self.policy.drip_for(roles),
             self.policy.threshold_for(roles),
-            pending if pending and pending.state == "queued" else None,
-            self._refusal(address, roles, client, balance, time.time()),
+            last if last and last.state == "queued" else None,
+            self._refusal(roles, client, balance, last, now),
         )
+
+    def pending(self, address: str) -> Drip | None:
+        """The account's drip still on its way, if any."""
+        last = self.ledger.last_for(address, time.time() - self.policy.period_seconds)
+        return last if last and last.state == "queued" else None
 
     def request(self, address: str, roles: tuple[str, ...], client: str, *, now: float | None = None) -> Drip:
         """Queues a drip for `address` (sent by the faucet's thread, or `process()`); FaucetRefusedError with the
         reason's code in `details` when the policy says no."""
         now = time.time() if now is None else now
         with self._lock:  # checks and record together: two requests at once cannot both pass
-            refusal = self._refusal(address, roles, client, self.balance(address), now)
+            last = self.ledger.last_for(address, now - self.policy.period_seconds)
+            refusal = self._refusal(roles, client, self.balance(address), last, now)
             if refusal is not None:
                 raise FaucetRefusedError(refusal[1], details={"reason": refusal[0]})
             drip = self.ledger.add(address, client, self.policy.drip_for(roles), now=now)
@@ -94,15 +100,16 @@ class Faucet:
         return drip
 
     def _refusal(
-        self, address: str, roles: tuple[str, ...], client: str, balance: int, now: float
+        self, roles: tuple[str, ...], client: str, balance: int, last: Drip | None, now: float
     ) -> tuple[str, str] | None:
+        """Why the faucet would not drip now to an account with `balance` whose latest drip within the period is
+        `last`; None when it would."""
         p, amount = self.policy, self.policy.drip_for(roles)
         if not self.enabled or self.address is None:
             return "disabled", "this platform runs no faucet: ask your consortium's operator to send you gas"
         if balance >= p.threshold_for(roles):
             return "above_threshold", (f"you have {coins(balance, self.symbol)}, enough for now: the faucet gives gas "
                                        f"to accounts below {coins(p.threshold_for(roles), self.symbol)}")  # fmt: skip
-        last = self.ledger.last_for(address, now - p.period_seconds)
         if last is not None:
             if last.state == "queued":
                 return "too_soon", "gas for this account is already on its way"

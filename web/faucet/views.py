@@ -80,7 +80,7 @@ def events() -> Response:
 
     def stream() -> Iterator[str]:
         with broker.subscribe(f"gas:{who.address.lower()}") as inbox:
-            if gas_state().pending is None:
+            if platform().faucet.pending(who.address) is None:
                 yield sse("gas", card())
             while True:
                 try:

@@ -10,18 +10,7 @@
     box.hidden = false;
     box.className = `tx ${kind}`;
     box.textContent = text;
-    if (link === "gas") { // the pre-flight check found too little gas: the faucet's button, right here
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "primary request-gas";
-      button.textContent = "Request gas";
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        await window.htmx.ajax("POST", "/gas/request", { target: "#gas", swap: "outerHTML" });
-        stage("info", "Gas requested: it arrives in a block or two (see Gas above); then publish again.", null, where);
-      });
-      box.append(" ", button);
-    } else if (link) {
+    if (link) {
       const anchor = document.createElement("a");
       anchor.href = `/explorer/tx/${link}`;
       anchor.className = "mono";
@@ -52,8 +41,22 @@
     if (event.target.id === "publish-events") showPublish(JSON.parse(event.detail.data));
   });
 
-  // "not enough to pay for this transaction — request gas": offer the button when the faucet runs
-  const needsGas = (err) => (err.error === "NeedsGasError" && err.details && err.details.faucet ? "gas" : null);
+  // A refusal in `where`; for "not enough to pay for this transaction — request gas" the faucet's button beside it
+  // (when the platform runs a faucet).
+  function refused(err, where = "tx-status") {
+    stage("error", err.message || String(err), null, where);
+    if (!(err.error === "NeedsGasError" && err.details && err.details.faucet)) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "primary request-gas";
+    button.textContent = "Request gas";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      await window.htmx.ajax("POST", "/gas/request", { target: "#gas", swap: "outerHTML" });
+      stage("info", "Gas requested: it arrives in a block or two (see Gas above); then try again.", null, where);
+    });
+    $(where).append(" ", button);
+  }
 
   async function follow(publish) {
     // the SSE stream normally brings the outcome first; this slower poll covers a stream that is down
@@ -76,7 +79,7 @@
       showPublish(await window.imseWallet.api(`/customer/publish/${built.publish}/submitted`, { hash }));
       follow(built.publish);
     } catch (err) {
-      stage("error", err.message || String(err), needsGas(err));
+      refused(err);
     } finally {
       button.disabled = false;
     }
@@ -98,7 +101,7 @@
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     } catch (err) {
-      stage("error", err.message || String(err), needsGas(err), "orders-status");
+      refused(err, "orders-status");
     }
   }
 
