@@ -14,6 +14,8 @@ contract OrderBook is IOrderBook, AccessControl {
     uint8 public constant REWORK_PRIORITY = type(uint8).max;
     /// @inheritdoc IOrderBook
     uint256 public constant MAX_CART_SIZE = 50;
+    /// @inheritdoc IOrderBook
+    uint32 public constant MAX_QUANTITY = 10_000;
 
     ITwinRegistry private immutable _twinRegistry;
     /// @dev Id the next order gets. Starts at 1 (ids start at 1) and is never zero, so no order pays for turning
@@ -138,6 +140,7 @@ contract OrderBook is IOrderBook, AccessControl {
         if (r.colour >= 64 || colours & (uint64(1) << r.colour) == 0) revert OrderBookUnknownColour(index, r.colour);
         if (r.accuracy == 0) revert OrderBookZeroAccuracy(index);
         if (r.quantity == 0) revert OrderBookZeroQuantity(index);
+        if (r.quantity > MAX_QUANTITY) revert OrderBookQuantityTooLarge(index, r.quantity, MAX_QUANTITY);
         if (r.priority > MAX_PRIORITY) revert OrderBookInvalidPriority(index, r.priority, MAX_PRIORITY);
         if (r.dueDate <= block.timestamp) revert OrderBookDueDateInPast(index, r.dueDate, block.timestamp);
 

@@ -39,7 +39,9 @@ the builtin it resembles, so callers can catch either.
         ├── NotSignedInError              the call needs a signed-in session (401)
         ├── RoleRequiredError             the account lacks the on-chain role (403)
         ├── NeedsGasError                 the account cannot pay for the transaction's gas (402; request gas)
-        └── FaucetRefusedError            the faucet will not drip now (429; the reason's code in details)
+        ├── FaucetRefusedError            the faucet will not drip now (429; the reason's code in details)
+        ├── RateLimitedError              a limit or quota of this server is reached (429; when to retry)
+        └── WrongHostError                the request names a Host this server does not serve (421)
 """
 
 from __future__ import annotations
@@ -298,3 +300,17 @@ class FaucetRefusedError(WebError):
     daily_budget, rate_limited, busy."""
 
     status = 429
+
+
+class RateLimitedError(WebError):
+    """A limit or quota of this server is reached (requests per minute, open live streams, stored designs);
+    `details["retry_after"]` says in how many seconds to try again, when that helps."""
+
+    status = 429
+
+
+class WrongHostError(WebError):
+    """The request's Host is not this site's (DNS rebinding, a relaying proxy, a mistyped name): refused before any
+    route runs."""
+
+    status = 421

@@ -94,6 +94,7 @@ def order_moves(rework_count: int) -> dict[tuple[OrderStatus, OrderStatus], Move
 MAX_PRIORITY = 100
 REWORK_PRIORITY = 255
 MAX_CART_SIZE = 50
+MAX_QUANTITY = 10_000  # OrderBook: most copies one order may ask for
 MAX_BATCH_SIZE = 100
 MAX_ESTIMATED_SECONDS = 30 * 86400  # MatchLedger: longest print estimate a match may carry
 START_TOLERANCE = 3600  # MatchLedger: how far in the past a planned start may lie

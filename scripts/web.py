@@ -1,6 +1,6 @@
 """The web platform as a background service of the local platform (`make up` / `make status` / `make down`).
 
-    ape run web up [--port 30600] [--rpc URL] [--registry FILE] [--faucet-account TEST::19]
+    ape run web up [--port 30600] [--rpc URL] [--registry FILE] [--faucet-account TEST::19] [--origin URL]
     ape run web status [--json]
     ape run web down
 
@@ -33,15 +33,22 @@ def _say(text: str) -> None:
 
 
 def _settings(
-    port: int | None = None, rpc: str | None = None, registry: Path | None = None, ipfs: str | None = None
+    port: int | None = None,
+    rpc: str | None = None,
+    registry: Path | None = None,
+    ipfs: str | None = None,
+    origin: str | None = None,
 ) -> WebSettings:
     settings = WebSettings.from_env()
     if rpc is None and (network_dir() / "network.json").is_file():
         rpc = NetworkConfig.load(network_dir()).node("boot").rpc_url  # the local network's boot node
     if ipfs is None and (ipfs_dir() / "swarm.json").is_file():
         ipfs = SwarmConfig.load(ipfs_dir()).nodes[0].api_url  # the local swarm's first node
-    changes = {"port": port, "rpc_url": rpc, "registry": registry, "ipfs_url": ipfs}
-    return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
+    changes = {"port": port, "rpc_url": rpc, "registry": registry, "ipfs_url": ipfs, "origin": origin}
+    try:
+        return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
+    except ImseError as err:
+        raise click.BadParameter(str(err), param_hint="--origin / IMSE_WEB_ORIGIN") from None
 
 
 @click.group()
@@ -60,9 +67,15 @@ def cli() -> None:
     metavar="ALIAS",
     help="run the faucet from this ape account (TEST::<n> or a keyfile alias) [no faucet]",
 )
-def up(port, rpc, registry, faucet_account):  # type: ignore[no-untyped-def]
+@click.option(
+    "--origin",
+    metavar="URL",
+    help="the public origin users open, e.g. https://studio.example.com behind a reverse proxy "
+    "[http://127.0.0.1:PORT, or IMSE_WEB_ORIGIN]; sign-in is bound to it and other hosts are refused",
+)
+def up(port, rpc, registry, faucet_account, origin):  # type: ignore[no-untyped-def]
     """Start the web server in the background (nothing happens when it runs already); prints its URL."""
-    settings = _settings(port, rpc, registry)
+    settings = _settings(port, rpc, registry, origin=origin)
     if faucet_account:
         settings = dataclasses.replace(settings, faucet_key=_key_of(faucet_account))
     service = WebService(settings)
@@ -70,7 +83,7 @@ def up(port, rpc, registry, faucet_account):  # type: ignore[no-untyped-def]
         service.start(progress=_say)
     except ImseError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"web: {service.url}")
+    click.echo(f"web: {service.public_url}")
 
 
 def _key_of(alias: str) -> str:

@@ -16,7 +16,7 @@ from offchain.devnet import is_dev_network
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from offchain.storage.kubo import KuboStorage
-from web import auth, chain_api, customer, errors, explorer, pages
+from web import auth, chain_api, customer, errors, explorer, origin, pages
 from web.chain_api import NodeRpc
 from web.context import DesignFiles, JsonRpc, Platform
 from web.events import Broker
@@ -26,6 +26,9 @@ from web.faucet.service import Faucet
 from web.index import ChainIndex
 from web.settings import WebSettings
 from web.store import Store
+
+CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+"""Nothing from elsewhere, no framing (clickjacking), no <base> or form target pointing away."""
 
 
 def create_app(
@@ -48,6 +51,7 @@ def create_app(
         SESSION_COOKIE_NAME="imse_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_origin.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         WTF_CSRF_HEADERS=["X-CSRF-Token"],
@@ -75,6 +79,7 @@ def create_app(
     if follow:
         index.start()
         faucet.start()
+    origin.register(app, settings)  # before CSRF and every route: a foreign Host gets nothing else
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
@@ -102,7 +107,8 @@ def create_app(
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

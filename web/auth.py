@@ -28,9 +28,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def site() -> tuple[str, str]:
-    """(domain, uri) of this site as the browser sees it: the domain line carries the scheme on plain http."""
-    uri = request.host_url.rstrip("/")
-    domain = request.host if request.scheme == "https" else uri
+    """(domain, uri) of this site: its configured public origin, never the request's Host header (a message issued
+    or verified under another Host would hand a session to whoever relays it). The domain line carries the scheme
+    on plain http."""
+    settings = platform().settings
+    uri = settings.public_origin
+    domain = settings.public_host if uri.startswith("https://") else uri
     return domain, uri
 
 

@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from offchain.exceptions import BadRequestError, ChainError
 from web.context import platform
+from web.origin import external_url
 from web.transactions import outcome
 
 bp = Blueprint("chain_api", __name__)
@@ -40,8 +41,8 @@ def chain_parameters() -> Any:
         chainId=hex(platform().chain_id),
         chainName=settings.chain_name,
         nativeCurrency={"name": f"{settings.chain_name} coin", "symbol": settings.currency_symbol, "decimals": 18},
-        rpcUrls=[url_for("chain_api.rpc", _external=True)],
-        blockExplorerUrls=[url_for("explorer.home", _external=True)],
+        rpcUrls=[external_url(settings, url_for("chain_api.rpc"))],
+        blockExplorerUrls=[external_url(settings, url_for("explorer.home"))],
     )
 
 

@@ -1,6 +1,7 @@
 """The web server process: the app under waitress (threads: each open SSE stream holds one).
 
     python -m web.serve --state-dir data/web [--host 127.0.0.1] [--port 30600] [--rpc URL] [--registry FILE]
+                        [--origin https://studio.example.com] [--allowed-host NAME:PORT …] [--trusted-proxy IP]
 
 Started in the background by `ape run web up` (and so by `make up`); its state dir is on the command line, so the
 pid file is only trusted for this very process. The faucet's key, if any, comes from $IMSE_WEB_FAUCET_KEY.
@@ -31,19 +32,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rpc", default=defaults.rpc_url, help="the node the server reads from and /rpc forwards to")
     parser.add_argument("--registry", type=Path, default=defaults.registry, help="the deployment registry (JSON)")
     parser.add_argument("--ipfs", default=defaults.ipfs_url, help="the private IPFS swarm's API")
+    parser.add_argument(
+        "--origin", default=defaults.origin, help="the public origin users open [http://127.0.0.1:PORT]"
+    )
+    parser.add_argument("--allowed-host", action="append", default=list(defaults.allowed_hosts),
+                        help="another Host value to serve as it is (repeatable)")  # fmt: skip
+    parser.add_argument("--trusted-proxy", default=defaults.trusted_proxy, help="reverse proxy whose X-Forwarded-For "
+                        "is trusted for the visitor's address")  # fmt: skip
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args(argv)
-    settings = WebSettings(
-        host=args.host,
-        port=args.port,
-        rpc_url=args.rpc,
-        registry=args.registry,
-        state_dir=args.state_dir,
-        ipfs_url=args.ipfs,
-        faucet_key=defaults.faucet_key,  # $IMSE_WEB_FAUCET_KEY
-    )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        settings = WebSettings(
+            host=args.host,
+            port=args.port,
+            origin=args.origin,
+            allowed_hosts=tuple(args.allowed_host),
+            trusted_proxy=args.trusted_proxy,
+            rpc_url=args.rpc,
+            registry=args.registry,
+            state_dir=args.state_dir,
+            ipfs_url=args.ipfs,
+            faucet_key=defaults.faucet_key,  # $IMSE_WEB_FAUCET_KEY
+        )
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         app = create_app(settings)
     except ImseError as err:
         print(f"web: {err}", file=sys.stderr)

@@ -30,6 +30,9 @@ class WebService:
         self.pid_file = settings.state_dir / "web.pid"
         self.log = settings.state_dir / "web.log"
         self.url = f"http://{settings.host}:{settings.port}/"
+        """Where this machine reaches the server (its readiness check)."""
+        self.public_url = settings.public_origin + "/"
+        """Where users open it."""
 
     @property
     def _marker(self) -> str:
@@ -49,7 +52,8 @@ class WebService:
         s = self.settings
         command = [sys.executable, "-m", "web.serve", "--state-dir", str(s.state_dir), "--host", s.host,
                    "--port", str(s.port), "--rpc", s.rpc_url, "--registry", str(s.registry),
-                   "--ipfs", s.ipfs_url]  # fmt: skip
+                   "--ipfs", s.ipfs_url, "--origin", s.public_origin, "--trusted-proxy", s.trusted_proxy]  # fmt: skip
+        command += [arg for host in s.allowed_hosts for arg in ("--allowed-host", host)]
         progress(f"starting the web server on {self.url} (log {self.log})")
         # the faucet's key travels in the environment, never on the command line (which `ps` shows)
         env = {"IMSE_WEB_FAUCET_KEY": s.faucet_key} if s.faucet_key else None

@@ -40,7 +40,7 @@ interface IOrderBook {
     /// @param material Catalogue material code.
     /// @param colour Catalogue colour code.
     /// @param accuracy Tolerance the part needs, µm; a printer qualifies when its accuracy is at most this.
-    /// @param quantity Number of copies, at least 1.
+    /// @param quantity Number of copies, 1..MAX_QUANTITY.
     /// @param priority Customer priority, 0..MAX_PRIORITY (higher first).
     /// @param dueDate Delivery date, unix seconds, in the future.
     /// @param shippingHash Hash of the off-chain shipping information.
@@ -99,6 +99,8 @@ interface IOrderBook {
     error OrderBookZeroAccuracy(uint256 index);
     /// @notice Order `index` of the cart has quantity 0.
     error OrderBookZeroQuantity(uint256 index);
+    /// @notice Order `index` of the cart asks for more than MAX_QUANTITY copies (no planner could schedule it).
+    error OrderBookQuantityTooLarge(uint256 index, uint32 quantity, uint32 max);
     /// @notice Order `index` of the cart has a priority above MAX_PRIORITY.
     error OrderBookInvalidPriority(uint256 index, uint8 priority, uint8 max);
     /// @notice Order `index` of the cart is due at or before the current block's time.
@@ -123,7 +125,7 @@ interface IOrderBook {
     /// @notice Places one order for the caller.
     /// @return orderId The new order's id.
     /// Requirements:
-    /// - design digest and CID present; sizes, accuracy and quantity non-zero;
+    /// - design digest and CID present; sizes, accuracy and quantity non-zero; quantity ≤ MAX_QUANTITY;
     /// - material and colour in TwinRegistry's catalogue; priority ≤ MAX_PRIORITY; due date in the future.
     function placeOrder(OrderRequest calldata request) external returns (uint256 orderId);
 
@@ -178,6 +180,9 @@ interface IOrderBook {
 
     /// @notice Priority a faulted order gets, above every customer priority.
     function REWORK_PRIORITY() external view returns (uint8);
+
+    /// @notice The most copies one order may ask for (a larger run is several orders).
+    function MAX_QUANTITY() external view returns (uint32);
 
     /// @notice Most orders in one cart.
     function MAX_CART_SIZE() external view returns (uint256);

@@ -15,9 +15,8 @@ from offchain.exceptions import ConfigError
 from offchain.printing.stl import StlInfo, StlLimits, read_stl
 from offchain.storage.base import Storage
 from offchain.twins.capability import Catalogue
-from offchain.types import MAX_PRIORITY
+from offchain.types import MAX_PRIORITY, MAX_QUANTITY
 
-MAX_QUANTITY = 10_000
 MAX_ACCURACY_UM = 10_000
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from offchain.exceptions import ConfigError
-from offchain.types import CATALOGUE_SIZE, Capability, TwinStatus
+from offchain.types import CATALOGUE_SIZE, MAX_QUANTITY, Capability, TwinStatus
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CAPABILITY_KEYS = tuple(Capability.__dataclass_fields__)  # build_x, …, colour_mask (a list gives them in order)
@@ -72,8 +72,9 @@ class PendingOrder:
         check_int("order", "order_id", self.order_id, 1, U64)
         if not isinstance(self.customer, str):
             raise ConfigError(f"{what}: customer must be a string; got {self.customer!r}")
-        for name in ("size_u", "size_v", "size_w", "accuracy", "quantity"):
+        for name in ("size_u", "size_v", "size_w", "accuracy"):
             check_int(what, name, getattr(self, name), 1, U32)
+        check_int(what, "quantity", self.quantity, 1, MAX_QUANTITY)
         for name in ("material", "colour"):
             check_int(what, name, getattr(self, name), 0, CATALOGUE_SIZE - 1)
         for name in ("priority", "importance"):

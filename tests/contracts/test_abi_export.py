@@ -83,6 +83,7 @@ def test_enum_values__match_solidity_declaration_order():
 
 def test_constants__match_contracts(order_book, match_ledger):
     assert order_book.MAX_PRIORITY() == t.MAX_PRIORITY
+    assert order_book.MAX_QUANTITY() == t.MAX_QUANTITY
     assert order_book.REWORK_PRIORITY() == t.REWORK_PRIORITY
     assert order_book.MAX_CART_SIZE() == t.MAX_CART_SIZE
     assert match_ledger.MAX_BATCH_SIZE() == t.MAX_BATCH_SIZE

@@ -65,15 +65,95 @@ def test_verify__tampered_text__refused(browser, customer):
 
 
 def test_verify__issued_for_another_site__refused(app, customer):
-    elsewhere = Browser(app, base_url="http://localhost:9999")
-    issued = elsewhere.post("/auth/message", {"address": customer.address}).get_json()
+    from web import siwe
+
+    store = app.extensions["imse"].store
+    foreign = siwe.new_message(domain="http://localhost:9999", uri="http://localhost:9999", address=customer.address,
+                               chain_id=app.extensions["imse"].chain_id)  # fmt: skip
+    store.issue(foreign.nonce, foreign.text(), foreign.address, foreign.expires_at.timestamp())
     here = Browser(app)
 
-    answer = here.post("/auth/verify", {"message": issued["message"], "signature": sign(issued["message"], customer)})
+    answer = here.post("/auth/verify", {"message": foreign.text(), "signature": sign(foreign.text(), customer)})
 
     assert answer.status_code == 401
     assert answer.get_json()["field"] == "domain"
     assert "not this site (http://127.0.0.1:30600)" in answer.get_json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/", "/auth/me", "/api/chain", "/customer/", "/explorer/"])
+def test_any_route__foreign_host__refused_before_the_route(app, path):
+    """DNS rebinding: a page on evil.example resolved to 127.0.0.1 is same-origin with the server; its requests
+    carry Host: evil.example:30600 and are refused whatever the route."""
+    answer = app.test_client().get(path, base_url="http://evil.example:30600")
+
+    assert answer.status_code == 421
+    assert "answers only for http://127.0.0.1:30600" in answer.get_data(as_text=True)
+
+
+def test_sign_in__under_a_foreign_host__refused_and_no_session(app, customer):
+    """The review's attack: a message issued and verified under Host: evil.example:30600 was accepted."""
+    evil = app.test_client()
+    issued = evil.post("/auth/message", json={"address": customer.address}, base_url="http://evil.example:30600")
+
+    assert issued.status_code == 421
+    assert issued.get_json()["error"] == "WrongHostError"
+    assert Browser(app).get("/auth/me").get_json()["signed_in"] is False
+
+
+def test_sign_in__message_names_the_configured_origin(sdk, tmp_path, customer):
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    settings = WebSettings(state_dir=tmp_path / "w", secret_key="k", origin="https://studio.example.com")
+    app = create_app(settings, chain=sdk, follow=False)
+    browser = Browser(app, base_url="https://studio.example.com")
+    browser.client.environ_base["HTTP_REFERER"] = "https://studio.example.com/"  # CSRF over https checks it
+
+    issued = browser.post("/auth/message", {"address": customer.address}).get_json()["message"]
+    answer = browser.sign_in(customer)
+
+    assert issued.startswith("studio.example.com wants you to sign in")
+    assert "URI: https://studio.example.com\n" in issued
+    assert answer.status_code == 200
+    assert "Secure" in answer.headers["Set-Cookie"]  # served over https: the cookie never travels in clear
+    assert browser.get("/api/chain").get_json()["rpcUrls"] == ["https://studio.example.com/rpc"]
+
+
+def test_loopback_alias__page_redirected_to_the_origin_and_posts_refused(app):
+    client = app.test_client()
+
+    page = client.get("/customer/?x=1", base_url="http://localhost:30600")
+    post = client.post("/auth/message", json={"address": "0x" + "1" * 40}, base_url="http://localhost:30600")
+
+    assert page.status_code == 308
+    assert page.headers["Location"] == "http://127.0.0.1:30600/customer/?x=1"
+    assert post.status_code == 421
+    assert client.get("/healthz", base_url="http://localhost:30600").status_code == 200
+
+
+def test_chain_parameters__urls_on_the_origin(browser):
+    chain = browser.get("/api/chain").get_json()
+
+    assert chain["rpcUrls"] == ["http://127.0.0.1:30600/rpc"]
+    assert chain["blockExplorerUrls"] == ["http://127.0.0.1:30600/explorer/"]
+
+
+@pytest.mark.parametrize("origin", ["ftp://x.example", "https://x.example/path", "studio.example.com", "https://"])
+def test_settings__malformed_origin__refused(origin):
+    from offchain.exceptions import ConfigError
+    from web.settings import WebSettings
+
+    with pytest.raises(ConfigError, match="scheme://host"):
+        WebSettings(origin=origin)
+
+
+def test_pages__cannot_be_framed(browser):
+    headers = browser.get("/").headers
+
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "base-uri 'none'" in headers["Content-Security-Policy"]
+    assert "form-action 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
 
 
 def test_verify__expired_message__refused(browser, customer, monkeypatch):

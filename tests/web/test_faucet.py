@@ -25,9 +25,9 @@ def faucet_key(accounts) -> str:
     return "0x" + bytes.fromhex(accounts[9].private_key.removeprefix("0x")).hex()
 
 
-def make_app(sdk, tmp_path, node_rpc, storage, *, key: str, policy: FaucetPolicy | None = None):
+def make_app(sdk, tmp_path, node_rpc, storage, *, key: str, policy: FaucetPolicy | None = None, trusted_proxy=""):
     settings = WebSettings(state_dir=tmp_path / "web", secret_key="test-key", faucet_key=key,
-                           faucet=policy or FaucetPolicy())  # fmt: skip
+                           faucet=policy or FaucetPolicy(), trusted_proxy=trusted_proxy)  # fmt: skip
     app = create_app(settings, chain=sdk, node_rpc=node_rpc, storage=storage, follow=False)
     app.config["TESTING"] = True
     return app
@@ -75,7 +75,7 @@ def test_drip__fresh_account_after_sign_in__gets_a_month_of_gas_recorded(faucet_
     assert balance(sdk, newcomer.address) == CUSTOMER_DRIP
     (drip,) = faucet_of(faucet_app).ledger.recent()
     assert (drip.address, drip.amount_wei, drip.state, drip.client) == (
-        newcomer.address.lower(), CUSTOMER_DRIP, "mined", "127.0.0.1")  # fmt: skip
+        newcomer.address.lower(), CUSTOMER_DRIP, "mined", "loopback")  # fmt: skip
     assert drip.tx_hash
     assert drip.block
     state = browser.get("/gas/state").get_json()
@@ -150,6 +150,60 @@ def test_drip__past_the_client_rate_limit__refused_for_that_client_only(sdk, tmp
     assert answer.status_code == 429
     assert answer.get_json()["details"]["reason"] == "rate_limited"
     assert signed_in(app, fresh(), "10.0.0.2").post("/gas/request").status_code == 202
+
+
+def test_drip__throwaway_accounts_on_loopback__newcomers_still_served(sdk, tmp_path, node_rpc, storage, faucet_key):
+    """Every visitor of a loopback server is 127.0.0.1: a per-address limit there would be one limit for everyone,
+    so ten throw-away keys must not lock the next newcomer out (the per-account and daily limits still hold)."""
+    app = make_app(sdk, tmp_path, node_rpc, storage, key=faucet_key, policy=FaucetPolicy(client_per_hour=10))
+    for _ in range(10):
+        assert signed_in(app, fresh()).post("/gas/request").status_code == 202
+
+    newcomer = signed_in(app, fresh())
+
+    assert newcomer.post("/gas/request").status_code == 202
+    assert newcomer.post("/gas/request").get_json()["details"]["reason"] == "too_soon"  # once per account
+
+
+def test_drip__behind_a_trusted_proxy__limited_per_forwarded_visitor(sdk, tmp_path, node_rpc, storage, faucet_key):
+    app = make_app(sdk, tmp_path, node_rpc, storage, key=faucet_key, policy=FaucetPolicy(client_per_hour=1),
+                   trusted_proxy="10.0.0.9")  # fmt: skip
+
+    def via_proxy(forwarded: str) -> Browser:
+        browser = signed_in(app, fresh(), "10.0.0.9")
+        browser.client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+        return browser
+
+    assert via_proxy("1.2.3.4").post("/gas/request").status_code == 202
+    again = via_proxy("6.6.6.6, 1.2.3.4")  # a forged first entry: only the proxy's own (last) one counts
+    assert again.post("/gas/request").get_json()["details"]["reason"] == "rate_limited"
+    assert via_proxy("5.6.7.8").post("/gas/request").status_code == 202
+    (first, *_rest) = sorted(faucet_of(app).ledger.recent(), key=lambda d: d.id)
+    assert first.client == "1.2.3.4"
+
+
+def test_drip__untrusted_peer_sends_x_forwarded_for__ignored(sdk, tmp_path, node_rpc, storage, faucet_key):
+    app = make_app(sdk, tmp_path, node_rpc, storage, key=faucet_key, policy=FaucetPolicy(client_per_hour=1))
+    for forwarded in ("1.1.1.1", "2.2.2.2"):  # not from a trusted proxy: the peer 10.0.0.1 is the visitor
+        browser = signed_in(app, fresh(), "10.0.0.1")
+        browser.client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+        answer = browser.post("/gas/request")
+    assert answer.get_json()["details"]["reason"] == "rate_limited"
+
+
+def test_drip__role_revoked_after_sign_in__sized_by_the_chain(faucet_app, sdk, admin):
+    """The drip is sized by the roles on chain now, not those cached when the session opened."""
+    newcomer = fresh()
+    ledger = sdk.match_ledger.contract
+    role = ledger.functions.MATCHER_ROLE().call()
+    ledger.functions.grantRole(role, newcomer.address).transact({"from": admin.address})
+    browser = signed_in(faucet_app, newcomer)
+    assert browser.get("/auth/me").get_json()["roles"] == ["customer", "matcher"]
+    ledger.functions.revokeRole(role, newcomer.address).transact({"from": admin.address})
+
+    answer = browser.post("/gas/request")
+
+    assert answer.get_json()["amount_wei"] == str(CUSTOMER_DRIP)  # not the matcher's month
 
 
 def test_drip__signed_out__refused(faucet_app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from offchain.exceptions import BadRequestError
+from offchain.types import MAX_QUANTITY
 from web.auth import signed_in
 from web.context import platform
 from web.customer import MAX_CART, SHIPPING_FIELDS, bp
@@ -38,7 +39,7 @@ def add_to_cart() -> str:
 def change_quantity(line_id: int) -> str:
     who = signed_in()
     line = line_of(who.address, line_id)
-    quantity = form_int(request.form, "quantity", 1, 10_000)
+    quantity = form_int(request.form, "quantity", 1, MAX_QUANTITY)
     platform().store.update_line(who.address, line.id, line.choices | {"quantity": quantity})
     return partial("cart", who.address)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from offchain.chain.ordering import OrderChoices, check_choices
 from offchain.exceptions import BadRequestError, ConfigError
+from offchain.types import MAX_QUANTITY
 from web.context import catalogue, platform
 from web.store import CartLine, Design
 
@@ -69,7 +70,7 @@ def choices_from(form: Any) -> dict[str, Any]:
         material=material,
         colour=colour,
         accuracy_um=form_int(form, "accuracy", 1, 10_000),
-        quantity=form_int(form, "quantity", 1, 10_000),
+        quantity=form_int(form, "quantity", 1, MAX_QUANTITY),
         priority=form_int(form, "priority", 0, 100),
         due_date=due,
     )

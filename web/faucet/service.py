@@ -27,6 +27,8 @@ log = logging.getLogger("imse.faucet")
 HOUR = 3600.0
 DAY = 24 * HOUR
 TRANSFER_GAS = 21_000
+SHARED_CLIENT = "loopback"
+"""Recorded as the client of a drip whose visitor could not be told apart (no per-client limit applied)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Faucet:
 
     # ------------------------------------------------------------------------------------------ requests
 
-    def state(self, address: str, roles: tuple[str, ...], client: str) -> GasState:
+    def state(self, address: str, roles: tuple[str, ...], client: str | None) -> GasState:
         now, balance = time.time(), self.balance(address)
         last = self.ledger.last_for(address, now - self.policy.period_seconds)
         return GasState(
@@ -85,22 +87,23 @@ class Faucet:
         last = self.ledger.last_for(address, time.time() - self.policy.period_seconds)
         return last if last and last.state == "queued" else None
 
-    def request(self, address: str, roles: tuple[str, ...], client: str, *, now: float | None = None) -> Drip:
+    def request(self, address: str, roles: tuple[str, ...], client: str | None, *, now: float | None = None) -> Drip:
         """Queues a drip for `address` (sent by the faucet's thread, or `process()`); FaucetRefusedError with the
-        reason's code in `details` when the policy says no."""
+        reason's code in `details` when the policy says no. `client` is the visitor's address, None when it cannot
+        be told apart from others' (loopback): then no per-client limit applies, only per account and per day."""
         now = time.time() if now is None else now
         with self._lock:  # checks and record together: two requests at once cannot both pass
             last = self.ledger.last_for(address, now - self.policy.period_seconds)
             refusal = self._refusal(roles, client, self.balance(address), last, now)
             if refusal is not None:
                 raise FaucetRefusedError(refusal[1], details={"reason": refusal[0]})
-            drip = self.ledger.add(address, client, self.policy.drip_for(roles), now=now)
+            drip = self.ledger.add(address, client or SHARED_CLIENT, self.policy.drip_for(roles), now=now)
         log.info("drip %d queued: %s to %s (client %s)", drip.id, coins(drip.amount_wei, self.symbol), address, client)
         self._wake.set()
         return drip
 
     def _refusal(
-        self, roles: tuple[str, ...], client: str, balance: int, last: Drip | None, now: float
+        self, roles: tuple[str, ...], client: str | None, balance: int, last: Drip | None, now: float
     ) -> tuple[str, str] | None:
         """Why the faucet would not drip now to an account with `balance` whose latest drip within the period is
         `last`; None when it would."""
@@ -115,7 +118,7 @@ class Faucet:
                 return "too_soon", "gas for this account is already on its way"
             hours = (last.created + p.period_seconds - now) / HOUR
             return "too_soon", f"the faucet gave this account gas less than a day ago: again in {hours:.1f} h"
-        if self.ledger.client_count(client, now - HOUR) >= p.client_per_hour:
+        if client is not None and self.ledger.client_count(client, now - HOUR) >= p.client_per_hour:
             return "rate_limited", "too many gas requests from your network in the last hour: try again later"
         if self.ledger.total_since(now - DAY) + amount > p.daily_budget_wei:
             return "daily_budget", "the faucet's budget for today is used up: try again tomorrow or ask your operator"

@@ -16,26 +16,29 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
 
+from offchain.chain.roles import roles_of
 from web.auth import role_required, signed_in
 from web.context import platform
 from web.events import sse
 from web.faucet.policy import coins
 from web.faucet.service import DAY, GasState
+from web.limits import visitor
 
 bp = Blueprint("gas", __name__, url_prefix="/gas")
 TYPICAL_CART_GAS = 250_000
 """A cart of about three orders (`placeOrders`), for the "a typical order costs" line."""
 
 
-def client() -> str:
-    """Who asks, for the per-client rate limit: the peer's address (the server listens on loopback; behind a
-    reverse proxy, run waitress with its trusted-proxy settings so this is the visitor's)."""
-    return request.remote_addr or "unknown"
+def client() -> str | None:
+    """Who asks, for the per-client rate limit: the visitor's address (behind a reverse proxy set
+    IMSE_WEB_TRUSTED_PROXY), or None on loopback, where every visitor shares one address and only the per-account
+    and the daily limits apply."""
+    return visitor(platform().settings)
 
 
 def gas_state() -> GasState:
     who = signed_in()
-    return platform().faucet.state(who.address, who.roles, client())
+    return platform().faucet.state(who.address, roles_of(platform().chain, who.address), client())
 
 
 def card_context() -> dict[str, Any]:
@@ -66,7 +69,7 @@ def state() -> Any:
 @bp.post("/request")
 def request_gas() -> Any:
     who = signed_in()
-    drip = platform().faucet.request(who.address, who.roles, client())
+    drip = platform().faucet.request(who.address, roles_of(platform().chain, who.address), client())
     if request.headers.get("HX-Request"):
         return card(), 202
     return jsonify(drip=drip.id, amount_wei=str(drip.amount_wei), state=drip.state), 202

@@ -98,6 +98,8 @@ def test_place_orders__one_bad_order__names_its_index_and_writes_nothing(order_b
         ({"colour": 200}, "OrderBookUnknownColour", {"colour": 200}),
         ({"accuracy": 0}, "OrderBookZeroAccuracy", {}),
         ({"quantity": 0}, "OrderBookZeroQuantity", {}),
+        ({"quantity": 10_001}, "OrderBookQuantityTooLarge", {"quantity": 10_001, "max": 10_000}),
+        ({"quantity": 2**32 - 1}, "OrderBookQuantityTooLarge", {"quantity": 2**32 - 1, "max": 10_000}),
         ({"priority": MAX_PRIORITY + 1}, "OrderBookInvalidPriority", {"priority": MAX_PRIORITY + 1, "max": 100}),
         ({"priority": 255}, "OrderBookInvalidPriority", {"priority": 255, "max": 100}),
     ],
@@ -106,6 +108,12 @@ def test_place_order__invalid_field__reverts_with_clear_error(order_book, custom
     with reverts(getattr(order_book, error), index=0, **args):
         order_book.placeOrder(order_request(**{"dueDate": due_date, **fields}), sender=customer)
     assert order_book.orderCount() == 0
+
+
+def test_place_order__max_quantity__accepted(order_book, customer, due_date):
+    assert order_book.MAX_QUANTITY() == 10_000
+    order_book.placeOrder(order_request(dueDate=due_date, quantity=10_000), sender=customer)
+    assert order_book.getOrder(1).quantity == 10_000
 
 
 def test_place_order__due_now__reverts(order_book, customer, chain):
