@@ -24,6 +24,7 @@ from web.faucet import views as faucet_views
 from web.faucet.ledger import DripLedger
 from web.faucet.service import Faucet
 from web.index import ChainIndex
+from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
 
@@ -74,6 +75,7 @@ def create_app(
         broker,
         index,
         faucet,
+        MatcherReport(settings.matcher_report),
         dev_network,
     )
     if follow:

@@ -13,10 +13,11 @@ from offchain.chain.records import TwinRecord
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage
 from offchain.twins.capability import Catalogue
-from offchain.types import TwinStatus
+from offchain.types import TwinKind, TwinStatus
 from web.events import Broker
 from web.faucet.service import Faucet
 from web.index import ChainIndex
+from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
 
@@ -65,6 +66,8 @@ class Platform:
     broker: Broker
     index: ChainIndex
     faucet: Faucet
+    matcher_report: MatcherReport
+    """Why the bot left orders unmatched in its last cycle."""
     dev_network: bool = False
     """The local dev network (its chain id, deployed by a well-known test account): the dev wallet is offered."""
 
@@ -86,7 +89,12 @@ def catalogue() -> Catalogue:
 
 
 def published_printers() -> list[TwinRecord]:
-    """The twins that are not retired, read once per request."""
+    """The printer twins that are not retired, read once per request (twins of other kinds are not printers a
+    design could fit; a record with an unusable capability — a zero build size — is left out, never a 500)."""
     if "imse_printers" not in g:
-        g.imse_printers = [t for t in platform().chain.twin_registry.twins() if t.status != TwinStatus.RETIRED]
+        g.imse_printers = [
+            t for t in platform().chain.twin_registry.twins()
+            if t.kind == TwinKind.PRINTER and t.status != TwinStatus.RETIRED
+            and min(t.capability.build_x, t.capability.build_y, t.capability.build_z) > 0
+        ]  # fmt: skip
     return cast(list[TwinRecord], g.imse_printers)

@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="another Host value to serve as it is (repeatable)")  # fmt: skip
     parser.add_argument("--trusted-proxy", default=defaults.trusted_proxy, help="reverse proxy whose X-Forwarded-For "
                         "is trusted for the visitor's address")  # fmt: skip
+    parser.add_argument("--matcher-report", type=Path, default=defaults.matcher_report,
+                        help="the matcher bot's report of its last cycle (why orders wait)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args(argv)
     try:
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             origin=args.origin,
             allowed_hosts=tuple(args.allowed_host),
             trusted_proxy=args.trusted_proxy,
+            matcher_report=args.matcher_report,
             rpc_url=args.rpc,
             registry=args.registry,
             state_dir=args.state_dir,

@@ -54,6 +54,7 @@ class WebService:
                    "--port", str(s.port), "--rpc", s.rpc_url, "--registry", str(s.registry),
                    "--ipfs", s.ipfs_url, "--origin", s.public_origin, "--trusted-proxy", s.trusted_proxy]  # fmt: skip
         command += [arg for host in s.allowed_hosts for arg in ("--allowed-host", host)]
+        command += ["--matcher-report", str(s.matcher_report)] if s.matcher_report else []
         progress(f"starting the web server on {self.url} (log {self.log})")
         # the faucet's key travels in the environment, never on the command line (which `ps` shows)
         env = {"IMSE_WEB_FAUCET_KEY": s.faucet_key} if s.faucet_key else None

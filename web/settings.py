@@ -44,6 +44,9 @@ class WebSettings:
     max_upload_mb: int = 50
     secret_key: str = ""
     """Signs session cookies; empty: read from (or created once in) state_dir/secret.key."""
+    matcher_report: Path | None = None
+    """The matcher bot's report of its last cycle ($IMSE_WEB_MATCHER_REPORT; the local bot's
+    data/matcher/report.json): why an order is not matched yet, shown on the customer's My orders."""
     faucet_key: str = field(default="", repr=False)
     """The faucet's private key ($IMSE_WEB_FAUCET_KEY); empty: no faucet. Never printed, logged or shown."""
     faucet: FaucetPolicy = field(default_factory=FaucetPolicy)
@@ -71,6 +74,7 @@ class WebSettings:
             ipfs_url=env.get("IMSE_WEB_IPFS", DEFAULT_IPFS),
             state_dir=Path(env.get("IMSE_WEB_DIR", data_dir() / "web")),
             faucet_key=env.get("IMSE_WEB_FAUCET_KEY", ""),
+            matcher_report=Path(env.get("IMSE_WEB_MATCHER_REPORT", data_dir() / "matcher" / "report.json")),
         )
 
     @property

@@ -34,7 +34,7 @@ from offchain.chain.connection import Chain
 from offchain.chain.follower import EventFollower, Span
 from offchain.chain.records import MatchInput, OrderRequest
 from offchain.chain.signer import Signer
-from offchain.exceptions import ImseError
+from offchain.exceptions import ChainError, ImseError, NetworkError
 from offchain.matching.model import Assignment, PendingOrder, Unmatched
 from offchain.matching.snapshot import Snapshot
 from offchain.printing.slicer import Slicer
@@ -98,6 +98,8 @@ class MatcherBot:
         self.mode = mode
         self.poll_seconds = poll_seconds
         self.follower = EventFollower(chain, SUBSCRIPTIONS, state_path, confirmations=confirmations)
+        self.report_path: Path | None = state_path.with_name("report.json")
+        """The last cycle's unmatched orders and why (see `_report`)."""
         self.pending = pool_from_json(self.follower.state.get("pending", {}))
         # order → (twin, planned end) of live matches: which printers are busy until when (kept incrementally)
         self.busy: dict[int, tuple[int, int]] = {
@@ -169,16 +171,16 @@ class MatcherBot:
     def match(self, block: int) -> CycleReport:
         pool = self.pending
         if not pool:
+            self._report(block, [])
             return CycleReport(block, 0, [], [], [])
+        self.estimator.prepare(pool.values())  # new designs fetched in parallel, within a budget
         orders: list[PendingOrder] = []
         unavailable: list[Unmatched] = []
         for order_id, info in sorted(pool.items()):
-            try:
-                per_copy = self.estimator.seconds_per_copy(info)
-            except ImseError as err:
-                unavailable.append(Unmatched(order_id, "design unavailable", {"error": str(err)[:300]}))
+            order = self._pending_order(order_id, info)  # one that cannot be planned is reported, never fatal
+            if isinstance(order, Unmatched):
+                unavailable.append(order)
                 continue
-            order = self.view.pending_order(order_id, per_copy)
             if order is None:
                 continue  # matched in a block not yet confirmed (by us, most likely): stays in the pool meanwhile
             orders.append(order)
@@ -199,7 +201,36 @@ class MatcherBot:
             len(unmatched),
             len(tx_hashes),
         )
+        self._report(block, unmatched)
         return CycleReport(block, len(pool), result.assignments, unmatched, tx_hashes)
+
+    def _pending_order(self, order_id: int, info: OrderInfo) -> PendingOrder | Unmatched | None:
+        """The order as the engine takes it, in its own guard: Unmatched (with the reason) when its design is
+        unavailable or its values are outside what the engine plans (e.g. an absurd quantity placed before
+        OrderBook capped it); None when it is no longer waiting. A chain error is not the order's fault: it
+        propagates, and the span is retried after a back-off."""
+        try:
+            per_copy = self.estimator.seconds_per_copy(info)
+        except (ChainError, NetworkError):
+            raise
+        except ImseError as err:
+            return Unmatched(order_id, "design unavailable", {"error": str(err)[:300]})
+        try:
+            return self.view.pending_order(order_id, per_copy)
+        except (ChainError, NetworkError):
+            raise
+        except ImseError as err:
+            return Unmatched(order_id, "order cannot be planned", {"error": str(err)[:300]})
+
+    def _report(self, block: int, unmatched: list[Unmatched]) -> None:
+        """The cycle's unmatched orders with their reasons, for `ape run bot status` and the pages (a file beside
+        the checkpoint, replaced atomically)."""
+        if self.report_path is None:
+            return
+        body = {"block": block, "time": int(time.time()), "unmatched": [u.to_json() for u in unmatched]}
+        partial = self.report_path.with_suffix(".part")
+        partial.write_text(json.dumps(body, indent=1, default=str))
+        partial.replace(self.report_path)
 
     def _busy_until(self) -> dict[int, int]:
         """Per printer, when the work matched to it and not yet done ends. Only live matches are kept: one whose
@@ -222,7 +253,14 @@ class MatcherBot:
             if a.twin_id not in documents:
                 documents[a.twin_id] = self.view.current_document(self.storage, a.twin_id)
             material = materials.get(by_id[a.order_id].material, "PLA")
-            gcode = self.estimator.gcode_cid(self.pending[a.order_id], documents[a.twin_id], material)
+            try:
+                gcode = self.estimator.gcode_cid(self.pending[a.order_id], documents[a.twin_id], material)
+            except (ChainError, NetworkError):
+                raise
+            except ImseError as err:  # this match only: the order stays in the pool for the next cycle
+                log.warning("order %d: no G-code for twin %d (%s); left for the next cycle", a.order_id, a.twin_id,
+                            str(err)[:300])  # fmt: skip
+                continue
             duration = max(1, a.end - a.start)  # MatchLedger refuses a zero estimate
             inputs.append(
                 MatchInput(a.order_id, a.twin_id, snapshot.rule_id, snapshot.rule_version, a.start, duration, gcode)

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from offchain.chain.connection import Chain
-from offchain.chain.records import OrderRequest
-from offchain.exceptions import ConfigError, ImseError
+from offchain.chain.records import OrderRequest, TwinRecord
+from offchain.exceptions import ImseError, TwinValidationError
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.storage.base import Storage, fetch_verified
-from offchain.types import OrderStatus, TwinKind
+from offchain.twins.schema import MAX_DOCUMENT_BYTES, validate
+from offchain.types import OrderStatus, TwinKind, TwinStatus
 
 log = logging.getLogger("imse.matcher")
 
 MATCHABLE = (OrderStatus.PLACED, OrderStatus.REWORK)
+DOCUMENT_RETRY_FIRST = 30.0  # seconds before a twin document that failed is tried again; doubles per failure
+DOCUMENT_RETRY_MAX = 1800.0
+DOCUMENT_MAX_BYTES = MAX_DOCUMENT_BYTES + 1024  # the schema's limit on canonical JSON, and some slack
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,12 @@ class OrderInfo:
 
 
 class ChainView:
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: Chain, clock: Callable[[], float] = time.monotonic) -> None:
         self.chain = chain
         self._documents: dict[bytes, dict[str, Any]] = {}
+        self._failed_documents: dict[bytes, tuple[float, float]] = {}  # digest → (retry at, next delay)
+        self._document_errors: dict[bytes, str] = {}
+        self._clock = clock
 
     # ------------------------------------------------------------------------------------------ orders
 
@@ -90,44 +99,69 @@ class ChainView:
     # ------------------------------------------------------------------------------------------ printers
 
     def printers(self, storage: Storage, now: int, window_hours: float, busy: dict[int, int]) -> list[PrinterState]:
-        """Every printer twin with its capability, status and shifts (from its document on IPFS, verified)."""
+        """Every printer twin with its capability, status and shifts (from its document on IPFS, verified against
+        its digest and validated against the printer schema).
+
+        A twin that cannot print (retired, offline, in maintenance, busy) is listed without fetching its document —
+        the engine reports it excluded by its status. An available printer whose document cannot be fetched, does
+        not verify or is not a valid printer document is left out with a warning naming it: one printer's bad or
+        missing document never stops planning for the others."""
         states = []
         for twin in self.chain.twin_registry.twins():
-            if twin.kind != TwinKind.PRINTER:
+            if twin.kind != TwinKind.PRINTER or twin.status == TwinStatus.RETIRED:
                 continue
-            document = self.twin_document(storage, twin.twin_id, twin.spec_digest)
-            capacity = document.get("capacity", {}) if document else {}
             try:
-                shifts = (
-                    shift_intervals(
-                        capacity["shifts"], now, now + round(window_hours * 3600), capacity.get("timezone", "UTC")
-                    )
-                    if capacity.get("shifts")
-                    else ()
-                )
-                states.append(
-                    PrinterState(
-                        twin_id=twin.twin_id,
-                        capability=twin.capability,
-                        status=twin.status,
-                        shifts=shifts,
-                        busy_until=busy.get(twin.twin_id, 0),
-                        availability=capacity.get("availability", 1.0),
-                    )
-                )
-            except ConfigError as err:  # one printer's unusable document must not stop matching for the others
-                log.warning("printer twin %d left out of planning: %s", twin.twin_id, err)
+                states.append(self._printer_state(storage, twin, now, window_hours, busy))
+            except Exception as err:  # any failure of one printer's data: that printer alone is left out
+                log.warning("printer twin %d left out of planning: %s", twin.twin_id, str(err)[:300])
         return states
+
+    def _printer_state(
+        self, storage: Storage, twin: TwinRecord, now: int, window_hours: float, busy: dict[int, int]
+    ) -> PrinterState:
+        capacity: dict[str, Any] = {}
+        if twin.status == TwinStatus.AVAILABLE:
+            document = self.twin_document(storage, twin.twin_id, twin.spec_digest)
+            if document is None:
+                raise ImseError(f"its document cannot be used: {self._document_errors.get(twin.spec_digest, '?')}")
+            capacity = document.get("capacity", {})
+        shifts = capacity.get("shifts")
+        return PrinterState(
+            twin_id=twin.twin_id,
+            capability=twin.capability,
+            status=twin.status,
+            shifts=shift_intervals(shifts, now, now + round(window_hours * 3600), capacity.get("timezone", "UTC"))
+            if shifts
+            else (),
+            busy_until=busy.get(twin.twin_id, 0),
+            availability=capacity.get("availability", 1.0),
+        )
 
     def current_document(self, storage: Storage, twin_id: int) -> dict[str, Any] | None:
         return self.twin_document(storage, twin_id, self.chain.twin_registry.twin(twin_id).spec_digest)
 
     def twin_document(self, storage: Storage, twin_id: int, digest: bytes) -> dict[str, Any] | None:
-        """The twin's document with `digest` (cached), or None when it cannot be found, fetched and verified."""
-        if digest not in self._documents:
-            try:
-                cid = self.chain.twin_registry.current_cid(twin_id, digest)
-                self._documents[digest] = json.loads(fetch_verified(storage, cid, digest))
-            except (ImseError, ValueError):
-                return None
+        """The twin's document with `digest` (cached), or None when it cannot be found, fetched, verified or is not
+        a valid printer document. A failure is remembered per digest and not retried before its back-off (30 s
+        doubling to 30 min), so an unfetchable document costs one storage timeout per back-off, not one per cycle."""
+        if digest in self._documents:
+            return self._documents[digest]
+        now = self._clock()
+        if digest in self._failed_documents and now < self._failed_documents[digest][0]:
+            return None
+        try:
+            cid = self.chain.twin_registry.current_cid(twin_id, digest)
+            document = json.loads(fetch_verified(storage, cid, digest, max_bytes=MAX_DOCUMENT_BYTES + 1024))
+            if validate(document) != "printer":
+                raise TwinValidationError(
+                    [f"kind: a printer twin's document must be a printer, not {document['kind']}"]
+                )
+        except (ImseError, ValueError) as err:  # TwinValidationError and JSON errors are ValueErrors
+            delay = self._failed_documents[digest][1] if digest in self._failed_documents else DOCUMENT_RETRY_FIRST
+            self._failed_documents[digest] = (now + delay, min(DOCUMENT_RETRY_MAX, delay * 2))
+            self._document_errors[digest] = str(err)[:300]
+            return None
+        self._failed_documents.pop(digest, None)
+        self._document_errors.pop(digest, None)
+        self._documents[digest] = document
         return self._documents[digest]

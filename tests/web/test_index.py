@@ -4,6 +4,8 @@ scratch, and the SSE stream of My orders."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from offchain.types import OrderStatus
@@ -113,6 +115,33 @@ def test_events_stream__first_event_is_the_orders_table(app, customer, place):
     answer.close()
     assert first.startswith("event: orders\n")
     assert f'data-order="{order}"' in first
+
+
+def test_my_orders__bot_left_an_order_out__reason_shown_to_its_customer(sdk, tmp_path, node_rpc, customer, place):
+    """The matcher bot reports an order it could not plan (its design unfetchable): My orders says why it waits;
+    a damaged report shows nothing and breaks nothing."""
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    report = tmp_path / "report.json"
+    settings = WebSettings(state_dir=tmp_path / "web", secret_key="k", matcher_report=report)
+    app = create_app(settings, chain=sdk, node_rpc=node_rpc, follow=False)
+    waiting, fine = place(), place()
+    app.extensions["imse"].index.sync()
+    report.write_text(json.dumps({"block": 1, "unmatched": [
+        {"order_id": waiting, "reason": "design unavailable", "details": {"error": "not found"}}]}))  # fmt: skip
+    browser = Browser(app)
+    browser.sign_in(customer)
+
+    table = browser.get("/customer/orders").get_data(as_text=True)
+
+    row = table.split(f'data-order="{waiting}"', 1)[1].split("</tr>", 1)[0]
+    assert "waiting for its design: the file cannot be fetched from the swarm yet" in row
+    assert "waiting for" not in table.split(f'data-order="{fine}"', 1)[1].split("</tr>", 1)[0]
+    report.write_text('{"unmatched": [{"order_id": "x"')  # half-written / damaged
+    damaged = browser.get("/customer/orders")
+    assert damaged.status_code == 200
+    assert "waiting for" not in damaged.get_data(as_text=True)
 
 
 def test_events_stream__signed_out__refused(browser):

@@ -100,6 +100,7 @@ def _publish_events(address: str, sent: dict[int, str]) -> Iterator[str]:
 
 def _orders_table(address: str) -> str:
     catalogue = platform().chain.twin_registry.catalogue()
+    waiting = platform().matcher_report.reasons()
     rows = [
         {
             "id": o.order_id,
@@ -112,6 +113,7 @@ def _orders_table(address: str) -> str:
             "twin": o.twin_id,
             "planned_start": o.planned_start,
             "cancellable": o.status == OrderStatus.PLACED,
+            "waiting": waiting.get(o.order_id) if o.status in (OrderStatus.PLACED, OrderStatus.REWORK) else None,
         }
         for o in platform().index.orders_of(address)
     ]
