@@ -27,6 +27,7 @@ from web.index import ChainIndex
 from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
+from web.streams import StreamGate
 
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 """Nothing from elsewhere, no framing (clickjacking), no <base> or form target pointing away."""
@@ -76,6 +77,7 @@ def create_app(
         index,
         faucet,
         MatcherReport(settings.matcher_report),
+        StreamGate(settings.streams),
         dev_network,
     )
     if follow:

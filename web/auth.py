@@ -11,17 +11,20 @@ itself (address, chain id, roles, expiry) is in the web database, so signing out
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, Response, current_app, jsonify, request, session
 
 from offchain.chain.roles import roles_of
 from offchain.exceptions import BadRequestError, NotSignedInError, RoleRequiredError, SignInError
 from web import siwe
 from web.context import platform
 from web.store import Session
+from web.streams import live
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +88,19 @@ def role_required(role: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+def live_stream(
+    who: Session,
+    subscription: AbstractContextManager[queue.Queue[Any]],
+    first: Callable[[], Iterator[str]],
+    on_message: Callable[[str, Any], Iterator[str]],
+) -> Response:
+    """A live stream (SSE) of the signed-in session `who`, within the server's stream caps, ending when the session
+    does (web.streams.live)."""
+    store = platform().store
+    return live(platform().streams, who.sid, lambda: store.session(who.sid) is not None, subscription, first,
+                on_message)  # fmt: skip
 
 
 @bp.post("/message")

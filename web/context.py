@@ -20,6 +20,7 @@ from web.index import ChainIndex
 from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
+from web.streams import StreamGate
 
 
 class JsonRpc(Protocol):
@@ -67,6 +68,8 @@ class Platform:
     index: ChainIndex
     faucet: Faucet
     matcher_report: MatcherReport
+    streams: StreamGate
+    """The live streams open now, within their caps."""
     """Why the bot left orders unmatched in its last cycle."""
     dev_network: bool = False
     """The local dev network (its chain id, deployed by a well-known test account): the dev wallet is offered."""

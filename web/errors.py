@@ -68,13 +68,14 @@ def _plain(value: Any) -> Any:
 
 
 def register(app: Flask) -> None:
-    def handle(err: Exception) -> tuple[Response | str, int]:
+    def handle(err: Exception) -> tuple[Response, int]:
         body, status = error_body(err)
         if status == 500:
             app.logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=err)
-        if wants_json():
-            return jsonify(body), status
-        return render_template("error.html", error=body), status
+        response = jsonify(body) if wants_json() else Response(render_template("error.html", error=body))
+        if isinstance(retry := body["details"].get("retry_after"), int):
+            response.headers["Retry-After"] = str(retry)
+        return response, status
 
     app.register_error_handler(ImseError, handle)
     app.register_error_handler(CSRFError, handle)

@@ -1,5 +1,6 @@
 """An in-process publish/subscribe broker for Server-Sent Events: the chain index publishes what changed, each open
-SSE stream (one waitress thread each) waits on its own queue. One server process, so no Redis is needed."""
+SSE stream waits on its own queue (each holds a waitress thread while open: web.streams caps them and keeps them
+short). One server process, so no Redis is needed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The web server process: the app under waitress (threads: each open SSE stream holds one).
+"""The web server process: the app under waitress (64 threads; live streams may take at most 40 of them).
 
     python -m web.serve --state-dir data/web [--host 127.0.0.1] [--port 30600] [--rpc URL] [--registry FILE]
                         [--origin https://studio.example.com] [--allowed-host NAME:PORT …] [--trusted-proxy IP]
@@ -20,7 +20,8 @@ from offchain.exceptions import ImseError
 from web.app import create_app
 from web.settings import WebSettings
 
-THREADS = 32
+THREADS = 64
+"""Request threads; live streams take at most StreamLimits.total of them (40), the rest always serve pages."""
 
 
 def main(argv: list[str] | None = None) -> int:

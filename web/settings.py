@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from offchain.exceptions import ConfigError
 from offchain.settings import PROJECT_ROOT, data_dir
 from web.faucet.policy import FaucetPolicy
+from web.streams import StreamLimits
 
 DEFAULT_PORT = 30600
 DEFAULT_RPC = "http://127.0.0.1:30410"  # the boot node of `make up`'s network
@@ -50,6 +51,8 @@ class WebSettings:
     faucet_key: str = field(default="", repr=False)
     """The faucet's private key ($IMSE_WEB_FAUCET_KEY); empty: no faucet. Never printed, logged or shown."""
     faucet: FaucetPolicy = field(default_factory=FaucetPolicy)
+    streams: StreamLimits = field(default_factory=StreamLimits)
+    """Caps on live streams (SSE): in all, per session, and how long each lives."""
 
     def __post_init__(self) -> None:
         self.public_origin  # noqa: B018 — a malformed origin is refused when the settings are made

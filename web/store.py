@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS session (
 """
 
 
-ADDED_COLUMNS = (("sender", "TEXT"), ("nonce", "INTEGER"), ("from_block", "INTEGER"), ("replaced", "TEXT"))
+ADDED_COLUMNS = (("sender", "TEXT"), ("nonce", "INTEGER"), ("from_block", "INTEGER"), ("replaced", "TEXT"),
+                 ("call_data", "TEXT"), ("scanned", "INTEGER"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class Publish:
     """Where to look for a replacement: the sender's nonce of the submitted transaction, the head at submission."""
     replaced: str | None = None
     """The hash first submitted, when the wallet replaced it (sped up) and the record follows the replacement."""
+    call_data: str | None = None
+    """The `placeOrders` calldata the server built: the submitted transaction must carry exactly this."""
+    scanned: int | None = None
+    """The last block searched for a replacement (each block is searched once)."""
 
 
 @dataclass(frozen=True)
@@ -256,11 +261,12 @@ class Store:
 
     # ------------------------------------------------------------------------------------------ publications
 
-    def add_publish(self, address: str, lines: list[dict[str, Any]], shipping: dict[str, Any]) -> int:
+    def add_publish(self, address: str, lines: list[dict[str, Any]], shipping: dict[str, Any], call_data: str) -> int:
         with self._db() as db:
             cursor = db.execute(
-                "INSERT INTO publish (address, lines, shipping, state, created) VALUES (?, ?, ?, 'built', ?)",
-                (address, json.dumps(lines), json.dumps(shipping), time.time()),
+                "INSERT INTO publish (address, lines, shipping, state, created, call_data) "
+                "VALUES (?, ?, ?, 'built', ?, ?)",
+                (address, json.dumps(lines), json.dumps(shipping), time.time(), call_data.lower()),
             )
         return int(cursor.lastrowid or 0)
 
@@ -268,7 +274,7 @@ class Store:
         with self._db() as db:
             rows = db.execute(
                 "SELECT id, address, lines, shipping, tx_hash, state, orders, error, sender, nonce, from_block, "
-                "replaced FROM publish WHERE address = ? ORDER BY id DESC",
+                "replaced, call_data, scanned FROM publish WHERE address = ? ORDER BY id DESC",
                 (address,),
             ).fetchall()
         return [
@@ -293,6 +299,13 @@ class Store:
                 "WHERE id = ?",
                 (tx_hash, sender, nonce, from_block, publish_id),
             )
+
+    def set_scanned(self, publish_id: int, block: int, nonce: int | None = None) -> None:
+        """Blocks up to `block` were searched for a replacement (and the submitted transaction's nonce, once the
+        node knows it)."""
+        with self._db() as db:
+            db.execute("UPDATE publish SET scanned = ?, nonce = COALESCE(nonce, ?) WHERE id = ?",
+                       (block, nonce, publish_id))  # fmt: skip
 
     def set_replaced(self, publish_id: int, new_hash: str, old_hash: str) -> None:
         with self._db() as db:

@@ -228,6 +228,78 @@ def test_publish__bad_hash__refused(signed_in):
     assert answer.get_json()["field"] == "hash"
 
 
+def _built(browser: Browser) -> dict:
+    browser.htmx("/customer/cart", _line(_design_id(browser)))
+    browser.htmx("/customer/shipping", SHIPPING)
+    return browser.post("/customer/publish").get_json()
+
+
+def test_publish__another_senders_mined_transaction__refused_nothing_marked(app, signed_in, other_customer, sdk):
+    """The review's attack: another account's mined `placeOrders` submitted as ours marked our publication mined
+    with their order ids."""
+    built = _built(signed_in)
+    other = Browser(app)
+    other.sign_in(other_customer)
+    theirs = send_as_wallet(sdk, _built(other)["tx"])
+
+    answer = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": theirs})
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "hash"
+    assert f"it was sent by {other_customer.address}" in answer.get_json()["message"]
+    assert signed_in.get(f"/customer/publish/{built['publish']}").get_json()["state"] == "built"
+
+
+def test_publish__own_transaction_with_other_data__refused(signed_in, sdk, customer):
+    built = _built(signed_in)
+    data = built["tx"]["data"]
+    changed = data[:-70] + ("1" if data[-70] != "1" else "2") + data[-69:]  # one digit of the last word changed
+    other_cart = dict(built["tx"], data=changed)
+    sent = sdk.w3.eth.send_transaction({"from": customer.address, "to": other_cart["to"], "data": other_cart["data"],
+                                        "gas": int(other_cart["gas"], 16)})  # fmt: skip
+
+    answer = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": sent.to_0x_hex()})
+
+    assert answer.status_code == 400
+    assert "its data differ from the cart built here" in answer.get_json()["message"]
+
+
+def test_publish__unknown_hash__followed_without_scanning_blocks(signed_in, sdk, monkeypatch):
+    """A hash the node has never seen is followed by receipt alone: no poll rescans the blocks since submission."""
+    built = _built(signed_in)
+    reads: list[int] = []
+    get_block = sdk.w3.eth.get_block
+    monkeypatch.setattr(sdk.w3.eth, "get_block", lambda n, *a, **kw: reads.append(n) or get_block(n, *a, **kw))
+
+    state = signed_in.post(f"/customer/publish/{built['publish']}/submitted", {"hash": "0x" + "ab" * 32}).get_json()
+    for _ in range(3):
+        signed_in.get(f"/customer/publish/{built['publish']}")
+
+    assert state["state"] == "submitted"
+    assert reads == []
+
+
+def test_publish__replacement_search__each_block_read_once(signed_in, sdk, customer, monkeypatch):
+    """While the wallet's transaction is not mined but its nonce was used, the search for the replacement reads
+    each block once, not every block since submission at every poll."""
+    from web.store import Store
+
+    built = _built(signed_in)
+    store: Store = signed_in.client.application.extensions["imse"].store
+    nonce = sdk.w3.eth.get_transaction_count(customer.address)
+    send_as_wallet(sdk, {"from": customer.address, "to": customer.address, "data": "0x", "gas": hex(21_000)})
+    store.set_submitted(built["publish"], "0x" + "cd" * 32, customer.address, nonce, sdk.head() - 1)
+    reads: list[int] = []
+    get_block = sdk.w3.eth.get_block
+    monkeypatch.setattr(sdk.w3.eth, "get_block", lambda n, *a, **kw: reads.append(n) or get_block(n, *a, **kw))
+
+    first = signed_in.get(f"/customer/publish/{built['publish']}").get_json()
+
+    assert first["state"] == "failed"  # the nonce went to another call: nothing was published
+    assert "replaced the transaction by another" in first["error"]
+    assert len(reads) == len(set(reads))
+
+
 def test_publish__someone_elses_publication__refused(app, signed_in, other_customer):
     signed_in.htmx("/customer/cart", _line(_design_id(signed_in)))
     signed_in.htmx("/customer/shipping", SHIPPING)

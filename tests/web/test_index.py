@@ -111,8 +111,9 @@ def test_events_stream__first_event_is_the_orders_table(app, customer, place):
     answer = browser.client.get("/customer/events", base_url=browser.base_url, buffered=False)
 
     assert answer.mimetype == "text/event-stream"
-    first = next(answer.response).decode()
+    retry, first = next(answer.response).decode(), next(answer.response).decode()
     answer.close()
+    assert retry == "retry: 2000\n\n"  # the browser re-opens the short-lived stream after 2 s
     assert first.startswith("event: orders\n")
     assert f'data-order="{order}"' in first
 
@@ -161,7 +162,7 @@ def test_events_stream__a_publication_being_followed__its_state_sent(app, custom
 
     answer = browser.client.get("/customer/events", base_url=browser.base_url, buffered=False)
     chunks = answer.response
-    first, second = next(chunks).decode(), next(chunks).decode()
+    _retry, first, second = next(chunks).decode(), next(chunks).decode(), next(chunks).decode()
     answer.close()
 
     assert first.startswith("event: orders\n")

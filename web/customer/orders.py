@@ -4,15 +4,14 @@ printer's owner."""
 from __future__ import annotations
 
 import json
-import queue
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, jsonify, render_template, stream_with_context
+from flask import Response, jsonify, render_template
 
 from offchain.exceptions import BadRequestError, RoleRequiredError
 from offchain.types import OrderStatus
-from web.auth import signed_in
+from web.auth import live_stream, signed_in
 from web.context import platform
 from web.customer import api, bp
 from web.customer.publish import outcome
@@ -61,28 +60,22 @@ def my_orders() -> str:
 def events() -> Response:
     """Server-Sent Events for the signed-in customer: `orders` — the My orders table, first and again whenever the
     index sees one of their orders change; `publish` — each publication still being followed, first and again when
-    its transaction is mined, fails or is replaced (so a page reloaded meanwhile learns the outcome); and a comment
-    every 15 s, so a closed page frees its thread."""
+    its transaction is mined, fails or is replaced (so a page reloaded meanwhile learns the outcome). Capped and
+    short-lived (web.streams): the browser re-opens it, and the first events are always the current state."""
     who = signed_in()
-    broker = platform().broker
+    sent: dict[int, str] = {}
 
-    def stream() -> Iterator[str]:
-        sent: dict[int, str] = {}
-        with broker.subscribe(f"orders:{who.address.lower()}", "blocks") as inbox:
+    def first() -> Iterator[str]:
+        yield sse("orders", _orders_table(who.address))
+        yield from _publish_events(who.address, sent)
+
+    def on_message(topic: str, _data: object) -> Iterator[str]:
+        if topic.startswith("orders:"):
             yield sse("orders", _orders_table(who.address))
-            yield from _publish_events(who.address, sent)
-            while True:
-                try:
-                    topic, _data = inbox.get(timeout=15)
-                except queue.Empty:
-                    yield ": keep-alive\n\n"
-                    continue
-                if topic.startswith("orders:"):
-                    yield sse("orders", _orders_table(who.address))
-                yield from _publish_events(who.address, sent)
+        yield from _publish_events(who.address, sent)
 
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+    subscription = platform().broker.subscribe(f"orders:{who.address.lower()}", "blocks")
+    return live_stream(who, subscription, first, on_message)
 
 
 def _publish_events(address: str, sent: dict[int, str]) -> Iterator[str]:

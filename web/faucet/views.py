@@ -9,15 +9,14 @@ GET  /gas/drips    every drip (who, when, how much, client, transaction) — the
 
 from __future__ import annotations
 
-import queue
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from offchain.chain.roles import roles_of
-from web.auth import role_required, signed_in
+from web.auth import live_stream, role_required, signed_in
 from web.context import platform
 from web.events import sse
 from web.faucet.policy import coins
@@ -77,24 +76,18 @@ def request_gas() -> Any:
 
 @bp.get("/events")
 def events() -> Response:
-    """`gas`: the card once the pending drip is done (at once when none is pending), then a comment every 15 s."""
+    """`gas`: the card once the pending drip is done (at once when none is pending); capped and short-lived like
+    every live stream (web.streams)."""
     who = signed_in()
-    broker = platform().broker
 
-    def stream() -> Iterator[str]:
-        with broker.subscribe(f"gas:{who.address.lower()}") as inbox:
-            if platform().faucet.pending(who.address) is None:
-                yield sse("gas", card())
-            while True:
-                try:
-                    inbox.get(timeout=15)
-                except queue.Empty:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield sse("gas", card())
+    def first() -> Iterator[str]:
+        if platform().faucet.pending(who.address) is None:
+            yield sse("gas", card())
 
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
+    def on_message(_topic: str, _data: object) -> Iterator[str]:
+        yield sse("gas", card())
+
+    return live_stream(who, platform().broker.subscribe(f"gas:{who.address.lower()}"), first, on_message)
 
 
 @bp.get("/drips")
