@@ -168,6 +168,12 @@ class ChainIndex:
         customers: set[str] = set()
         with self._write, self._db() as db:
             if span.rewound:
+                # every order with an event in the dropped blocks is read again, whether or not the new chain's
+                # span names it: a match (or a fault) that the reorganisation undid must not stay in the index
+                dropped = db.execute(
+                    "SELECT DISTINCT subject FROM events WHERE block >= ? AND subject LIKE 'order:%'", (span.first,)
+                ).fetchall()
+                touched.update(int(str(row[0]).removeprefix("order:")) for row in dropped)
                 for table, column in (("events", "block"), ("orders", "placed_block"), ("blocks", "number")):
                     db.execute(f"DELETE FROM {table} WHERE {column} >= ?", (span.first,))
             self._blocks(db, span)

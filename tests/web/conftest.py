@@ -116,3 +116,25 @@ def send_as_wallet(sdk: Any, tx: dict[str, str]) -> str:
         {"from": tx["from"], "to": tx["to"], "data": tx["data"], "gas": int(tx["gas"], 16)}
     )
     return str(sent.to_0x_hex())
+
+
+def match_order(sdk: Any, signer_of: Any, servicer: Any, matcher: Any, order_id: int, *, twin: int | None = None) -> int:
+    """Matches `order_id` by hand (a matcher's publishMatches) to `twin`, or to a new printer twin of `servicer`
+    large enough for any sample order; the twin's id."""
+    from offchain.chain.records import MatchInput
+    from offchain.types import Capability, TwinKind
+
+    if twin is None:
+        catalogue = sdk.twin_registry.catalogue()
+        masks = [sum(1 << code for code in codes) for codes in (catalogue.materials, catalogue.colours)]
+        capability = Capability(300_000, 300_000, 300_000, 50, *masks)
+        tx = sdk.twin_registry.build_publish(TwinKind.PRINTER, capability, b"\x11" * 32, "bafkreitwin",
+                                             sender=servicer.address)  # fmt: skip
+        twin = int(sdk.twin_registry.published_id(signer_of(servicer).transact(tx).receipt))
+    ledger = sdk.match_ledger
+    rule = ledger.build_register_rule("by-hand", b"\x05" * 32, "bafkrule", sender=matcher.address)
+    rule_id, version = ledger.registered(signer_of(matcher).transact(rule).receipt)
+    start = int(sdk.w3.eth.get_block("latest")["timestamp"]) + 60
+    item = MatchInput(order_id, twin, rule_id, version, start, 3600, "bafkgcode")
+    signer_of(matcher).transact(ledger.build_publish(b"\x06" * 32, "bafkinput", [item], sender=matcher.address))
+    return twin

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from offchain.printing.samples import box
-from tests.web.conftest import Browser, send_as_wallet
+from tests.web.conftest import Browser, match_order, send_as_wallet
 
 DUE = datetime.fromtimestamp(time.time() + 5 * 86400, UTC).strftime("%Y-%m-%dT%H:%M")
 SHIPPING = {"name": "Ada Lovelace", "street": "1 St James's Sq", "postcode": "SW1Y 4JU", "city": "London",
@@ -481,6 +481,30 @@ def test_shipping_of_order__the_customer_sees_it_verified_a_stranger_does_not(ap
     refused = other.get(f"/api/orders/{order}/shipping")
     assert refused.status_code == 403
     assert refused.get_json()["error"] == "RoleRequiredError"
+
+
+def test_shipping_of_order__printer_owner_while_matched_not_after_a_fault(
+    app, signed_in, sdk, signer_of, servicer, matcher, operator
+):
+    """The matched printer's owner reads the shipping data while the match is live; after a fault sends the order
+    to rework, no longer (the index kept the faulting printer as the order's twin)."""
+    order, _ = _published(signed_in, sdk)
+    twin = match_order(sdk, signer_of, servicer, matcher, order)
+    app.extensions["imse"].index.sync()
+    owner = Browser(app)
+    owner.sign_in(servicer)
+    assert owner.get(f"/api/orders/{order}/shipping").get_json()["shipping"] == SHIPPING
+
+    shop = signer_of(servicer)
+    shop.transact(sdk.twin_registry.build_set_operator(twin, operator.address, True, sender=servicer.address))
+    shop.transact(sdk.execution_log.build_assign(order, operator.address, sender=servicer.address))
+    signer_of(operator).transact(sdk.execution_log.build_start(order, sender=operator.address))
+    signer_of(operator).transact(sdk.execution_log.build_fault(order, 1, sender=operator.address))
+    app.extensions["imse"].index.sync()
+
+    refused = owner.get(f"/api/orders/{order}/shipping")
+    assert refused.status_code == 403
+    assert signed_in.get(f"/api/orders/{order}/shipping").status_code == 200  # the customer always
 
 
 def test_quote__nozzle_temperature__used_and_range_checked(signed_in):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from offchain.types import OrderStatus
-from tests.web.conftest import Browser, send_as_wallet
+from tests.web.conftest import Browser, match_order, send_as_wallet
 from web.events import Broker, sse
 from web.index import ChainIndex
 
@@ -85,6 +85,26 @@ def test_index__reorg__orders_of_the_lost_blocks_gone(index, place, chain, custo
     orders = {o.order_id: o for o in index.orders_of(customer.address)}
     assert orders[kept].quantity == 5  # the same id now holds the new chain's order
     assert all(o.quantity != 4 for o in orders.values())
+
+
+def test_index__reorg_drops_a_match__order_back_to_placed(index, place, chain, sdk, signer_of, servicer, matcher,
+                                                          customer):  # fmt: skip
+    """A rewound span re-read only the orders its new events named: a match the reorganisation undid stayed
+    Matched in the index (and its printer's owner kept reading the customer's shipping data)."""
+    order = place()
+    index.sync()
+    snapshot = chain.snapshot()
+    match_order(sdk, signer_of, servicer, matcher, order)
+    index.sync()
+    assert {o.order_id: o for o in index.orders_of(customer.address)}[order].status == OrderStatus.MATCHED
+
+    chain.restore(snapshot)  # the blocks with the twin and the match are replaced by empty ones
+    chain.mine(4)
+    index.sync()
+
+    found = {o.order_id: o for o in index.orders_of(customer.address)}[order]
+    assert (found.status, found.twin_id, found.planned_start) == (OrderStatus.PLACED, None, None)
+    assert [e["event"] for e in index.timeline(order)] == ["OrderPlaced"]
 
 
 def test_sse__data_lines_and_event_name():

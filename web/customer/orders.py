@@ -18,6 +18,9 @@ from web.customer.publish import outcome
 from web.events import sse
 from web.transactions import affordable
 
+SHIPPING_STATUSES = (OrderStatus.MATCHED, OrderStatus.PRINTING, OrderStatus.PRINTED)
+"""While the order is in one of these, its matched printer's owner may read where to ship it."""
+
 
 @bp.post("/orders/<int:order_id>/cancel")
 def cancel(order_id: int) -> Any:
@@ -30,13 +33,16 @@ def cancel(order_id: int) -> Any:
 
 @api.get("/orders/<int:order_id>/shipping")
 def shipping_of(order_id: int) -> Any:
-    """An order's shipping data: to its customer and to the owner of the printer it is matched to, nobody else;
-    checked against the salted hash the order carries on chain."""
+    """An order's shipping data: to its customer and to the owner of the printer its live match on chain names
+    (matched, printing or printed) — nobody else, and nobody after the match is withdrawn, faulted back to rework or
+    undone by a reorganisation (read from the contracts, not the index); checked against the salted hash the order
+    carries on chain."""
     who = signed_in()
     chain = platform().chain
     record = chain.order_book.order(order_id)
-    indexed = {o.order_id: o for o in platform().index.orders_of(record.customer)}.get(order_id)
-    owner = chain.twin_registry.twin(indexed.twin_id).owner if indexed and indexed.twin_id else None
+    owner = None
+    if record.status in SHIPPING_STATUSES and (twin_id := chain.match_ledger.match(order_id).twin_id):
+        owner = chain.twin_registry.twin(twin_id).owner
     if who.address.lower() not in {record.customer.lower(), (owner or "").lower()}:
         raise RoleRequiredError(
             f"only the customer of order {order_id} and the owner of the printer it is matched to see its shipping"
