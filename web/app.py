@@ -24,6 +24,7 @@ from web.faucet import views as faucet_views
 from web.faucet.ledger import DripLedger
 from web.faucet.service import Faucet
 from web.index import ChainIndex
+from web.limits import Limiters
 from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
@@ -78,6 +79,7 @@ def create_app(
         faucet,
         MatcherReport(settings.matcher_report),
         StreamGate(settings.streams),
+        Limiters(),
         dev_network,
     )
     if follow:

@@ -17,6 +17,7 @@ from offchain.types import TwinKind, TwinStatus
 from web.events import Broker
 from web.faucet.service import Faucet
 from web.index import ChainIndex
+from web.limits import Limiters
 from web.matcher_report import MatcherReport
 from web.settings import WebSettings
 from web.store import Store
@@ -52,6 +53,9 @@ class DesignFiles:
     def read(self, sha256: str) -> bytes:
         return self._path(sha256).read_bytes()
 
+    def delete(self, sha256: str) -> None:
+        self._path(sha256).unlink(missing_ok=True)
+
 
 @dataclass(frozen=True)
 class Platform:
@@ -69,6 +73,7 @@ class Platform:
     faucet: Faucet
     matcher_report: MatcherReport
     streams: StreamGate
+    limiters: Limiters
     """The live streams open now, within their caps."""
     """Why the bot left orders unmatched in its last cycle."""
     dev_network: bool = False

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import request
 
@@ -64,3 +65,17 @@ class RateLimiter:
             hits.extend([now] * cost)
             while len(self._hits) > self.max_keys:
                 del self._hits[next(iter(self._hits))]
+
+
+@dataclass
+class Limiters:
+    """The rate limiters of one web platform."""
+
+    quotes: RateLimiter = field(default_factory=lambda: RateLimiter(30, 600.0))
+    """Slicer quotes (and quoted cart lines) per account."""
+    sign_in_visitor: RateLimiter = field(default_factory=lambda: RateLimiter(20, 60.0))
+    """Sign-in messages per visitor address (or per claimed account on loopback)."""
+    sign_in_all: RateLimiter = field(default_factory=lambda: RateLimiter(600, 60.0))
+    """Sign-in messages for everyone together (each is a database row until it expires)."""
+    rpc: RateLimiter = field(default_factory=lambda: RateLimiter(600, 60.0))
+    """JSON-RPC calls through /rpc per visitor (a batch counts each call)."""

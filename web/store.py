@@ -216,6 +216,29 @@ class Store:
             ).fetchall()
         return [Design(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
+    def design_usage(self, address: str) -> tuple[int, int]:
+        """(designs kept, their bytes) of an account."""
+        designs = self.designs(address)
+        return len(designs), sum(int(d.info.get("bytes", 0)) for d in designs)
+
+    def expired_designs(self, before: float, limit: int = 100) -> list[Design]:
+        """Designs created before `before` that are in no cart (removed by the quota's clean-up)."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, address, name, sha256, info FROM design WHERE created < ? AND id NOT IN "
+                "(SELECT design_id FROM cart_line) ORDER BY id LIMIT ?",
+                (before, limit),
+            ).fetchall()
+        return [Design(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def delete_design(self, design_id: int) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM design WHERE id = ?", (design_id,))
+
+    def sha_in_use(self, sha256: str) -> bool:
+        with self._db() as db:
+            return db.execute("SELECT 1 FROM design WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone() is not None
+
     def design(self, address: str, design_id: int) -> Design | None:
         return next((d for d in self.designs(address) if d.id == design_id), None)
 

@@ -88,7 +88,7 @@ def read_stl(source: Path | bytes, *, scale: float = 1.0, limits: StlLimits = St
         if count > limits.max_triangles:
             raise StlError(f"{count:,} triangles is over the limit of {limits.max_triangles:,}")
     if kind == "ascii":
-        _check_ascii(data)
+        _check_ascii(data, limits.max_triangles)
     try:
         mesh: Any = trimesh.load(io.BytesIO(data), file_type="stl", process=False, force="mesh")
     except Exception as err:  # trimesh raises many types on malformed input
@@ -128,14 +128,16 @@ def read_stl(source: Path | bytes, *, scale: float = 1.0, limits: StlLimits = St
     )
 
 
-def _check_ascii(data: bytes) -> None:
+def _check_ascii(data: bytes, max_triangles: int) -> None:
     """Every facet of an ASCII STL has exactly three `vertex x y z` lines with numbers (trimesh would silently drop
-    a broken facet)."""
+    a broken facet), and there are at most `max_triangles` facets (counted before any mesh is built)."""
     facets = vertices = 0
     for number, raw in enumerate(data.splitlines(), start=1):
         words = raw.strip().lower().split()
         if words[:1] == [b"facet"]:
             facets += 1
+            if facets > max_triangles:
+                raise StlError(f"more than {max_triangles:,} triangles: over the limit")
         elif words[:1] == [b"vertex"]:
             vertices += 1
             try:

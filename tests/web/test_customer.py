@@ -541,3 +541,114 @@ def test_cart__pair_no_fitting_printer_offers__refused(signed_in, sdk, storage, 
     assert refused.get_json()["field"] == "colour"
     assert "offers PLA in black" in refused.get_json()["message"]
     assert accepted.status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------- quotas (issue 19.8)
+
+
+def _binary_header(triangles: int) -> bytes:
+    """A binary STL of `triangles` (zero) triangles: its count alone must refuse it."""
+    import struct
+
+    return b"\0" * 80 + struct.pack("<I", triangles) + b"\0" * 50 * triangles
+
+
+def test_upload__more_triangles_than_the_web_takes__refused_before_parsing(signed_in, monkeypatch):
+    import trimesh
+
+    from web.customer import quota
+
+    assert quota.WEB_MAX_TRIANGLES == 500_000  # (a 49 MB binary STL holds ~1 M triangles and took ~1 GB to parse)
+    monkeypatch.setattr(quota, "WEB_MAX_TRIANGLES", 1_000)  # a small file for the test client
+    parsed: list[int] = []
+    monkeypatch.setattr(trimesh, "load", lambda *a, **kw: parsed.append(1))
+    answer = signed_in.htmx("/customer/designs", stl=(_binary_header(1_001), "huge.stl"))
+
+    assert answer.status_code == 400
+    assert "1,001 triangles is over the limit of 1,000" in answer.get_json()["message"]
+    assert parsed == []  # refused from the header, no mesh built
+
+
+def test_upload__ascii_over_the_triangle_limit__refused_while_counting(signed_in, monkeypatch):
+    monkeypatch.setattr("web.customer.quota.WEB_MAX_TRIANGLES", 11)
+    answer = signed_in.htmx("/customer/designs", stl=(box(ascii=True), "a.stl"))  # 12 facets
+
+    assert answer.status_code == 400
+    assert "more than 11 triangles" in answer.get_json()["message"]
+
+
+def test_upload__past_the_accounts_quota__refused_and_a_removal_makes_room(signed_in, monkeypatch):
+    monkeypatch.setattr("web.customer.quota.MAX_DESIGNS", 2)
+    first = _design_id(signed_in, box(10, 10, 10), "a.stl")
+    _design_id(signed_in, box(11, 10, 10), "b.stl")
+
+    refused = signed_in.htmx("/customer/designs", stl=(box(12, 10, 10), "c.stl"))
+    assert refused.status_code == 429
+    assert refused.get_json()["field"] == "stl"
+    assert "the limit is 2 designs" in refused.get_json()["message"]
+
+    assert "a.stl" not in signed_in.htmx(f"/customer/designs/{first}/remove").get_data(as_text=True)
+    assert signed_in.htmx("/customer/designs", stl=(box(12, 10, 10), "c.stl")).status_code == 200
+
+
+def test_remove_design__in_the_cart__refused(signed_in):
+    design = _design_id(signed_in)
+    signed_in.htmx("/customer/cart", _line(design))
+
+    answer = signed_in.htmx(f"/customer/designs/{design}/remove")
+
+    assert answer.status_code == 400
+    assert "is in your cart" in answer.get_json()["message"]
+
+
+def test_designs__older_than_the_retention_and_not_in_a_cart__removed_with_their_files(app, signed_in):
+    platform = app.extensions["imse"]
+    old = _design_id(signed_in, box(10, 10, 10), "old.stl")
+    carted = _design_id(signed_in, box(11, 10, 10), "carted.stl")
+    signed_in.htmx("/customer/cart", _line(carted))
+    with platform.store.connection() as db:
+        db.execute("UPDATE design SET created = created - 31 * 86400")
+    old_sha = platform.store.design(signed_in_address(signed_in), old).sha256
+
+    signed_in.htmx("/customer/designs", stl=(box(12, 10, 10), "new.stl"))  # an upload runs the clean-up
+
+    names = [d.name for d in platform.store.designs(signed_in_address(signed_in))]
+    assert sorted(names) == ["carted.stl", "new.stl"]
+    with pytest.raises(FileNotFoundError):
+        platform.designs.read(old_sha)
+
+
+def signed_in_address(browser: Browser) -> str:
+    return browser.get("/auth/me").get_json()["address"]
+
+
+def test_quote__settings_on_a_grid__and_counted_per_account(app, signed_in, monkeypatch):
+    from web.limits import RateLimiter
+
+    monkeypatch.setattr(app.extensions["imse"].limiters, "quotes", RateLimiter(2, 600))
+    design = _design_id(signed_in)
+
+    first = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design) | {"layer_height": "0.21",
+                                                                                "infill": "23"})  # fmt: skip
+    second = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design) | {"layer_height": "0.19"})
+    third = signed_in.htmx(f"/customer/designs/{design}/quote", _line(design))
+
+    assert "at 0.2 mm layers and 25 % infill" in first.get_data(as_text=True)
+    assert "at 0.2 mm layers" in second.get_data(as_text=True)
+    assert third.status_code == 429
+    assert "too many quotes" in third.get_json()["message"]
+
+
+def test_upload__parsing_slots_all_taken__refused_busy(signed_in, monkeypatch):
+    from web.customer import quota
+
+    monkeypatch.setattr(quota, "HEAVY_WAIT", 0.05)
+    taken = [quota._heavy.acquire() for _ in range(quota.HEAVY_AT_ONCE)]
+    try:
+        answer = signed_in.htmx("/customer/designs", stl=(box(), "part.stl"))
+    finally:
+        for _ in taken:
+            quota._heavy.release()
+
+    assert answer.status_code == 429
+    assert "the server is busy measuring other designs" in answer.get_json()["message"]

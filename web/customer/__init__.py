@@ -7,7 +7,8 @@ before the whole input is valid. The server never signs: it builds the call (sim
 refusal is shown before the wallet opens), the wallet sends it, and the server follows the hash.
 
     pages     the explorer page and the fragments its forms swap in
-    designs   upload, 3D preview file, scale on request, quote (steps 1-2)
+    designs   upload, 3D preview file, scale on request, remove, quote (steps 1-2)
+    quota     what an account may make the server do: design size and count, quotes, parses at once
     cart      cart and shipping (steps 3-4)
     publish   publish and follow the transaction (steps 5-6)
     orders    My orders: table, SSE stream, cancel, shipping for the matched printer's owner
@@ -26,6 +27,6 @@ MAX_CART = 20
 DESIGN_NAME = 120
 
 # the route modules register their views on bp / api when imported
-from web.customer import cart, designs, orders, pages, publish  # noqa: E402
+from web.customer import cart, designs, orders, pages, publish, quota  # noqa: E402
 
-__all__ = ["api", "bp", "cart", "designs", "orders", "pages", "publish"]
+__all__ = ["api", "bp", "cart", "designs", "orders", "pages", "publish", "quota"]

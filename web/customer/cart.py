@@ -29,7 +29,7 @@ def add_to_cart() -> str:
         raise BadRequestError(f"a cart holds at most {MAX_CART} lines: publish it first", field="design")
     choices = choices_from(request.form)
     check_offered(design, choices["material"], choices["colour"])
-    found, why = quote_for(design, request.form)
+    found, why = quote_for(who.address, design, request.form)
     choices["quote"] = found.to_json() if found else {"unavailable": why}
     store.add_line(who.address, design.id, choices)
     return partial("cart", who.address)
