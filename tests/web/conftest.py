@@ -118,7 +118,9 @@ def send_as_wallet(sdk: Any, tx: dict[str, str]) -> str:
     return str(sent.to_0x_hex())
 
 
-def match_order(sdk: Any, signer_of: Any, servicer: Any, matcher: Any, order_id: int, *, twin: int | None = None) -> int:
+def match_order(
+    sdk: Any, signer_of: Any, servicer: Any, matcher: Any, order_id: int, *, twin: int | None = None
+) -> int:
     """Matches `order_id` by hand (a matcher's publishMatches) to `twin`, or to a new printer twin of `servicer`
     large enough for any sample order; the twin's id."""
     from offchain.chain.records import MatchInput
