@@ -17,12 +17,14 @@ from contextlib import AbstractContextManager
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, current_app, jsonify, request, session
+from flask import Blueprint, Response, current_app, jsonify, session
 
 from offchain.chain.roles import roles_of
 from offchain.exceptions import BadRequestError, NotSignedInError, RoleRequiredError, SignInError
 from web import siwe
 from web.context import platform
+from web.errors import json_of_request
+from web.limits import visitor
 from web.store import Session
 from web.streams import live
 
@@ -42,7 +44,7 @@ def site() -> tuple[str, str]:
 
 def json_body(*fields: str) -> dict[str, str]:
     """The request's JSON object with `fields` present as strings; BadRequestError naming the first missing one."""
-    body = request.get_json(silent=True)
+    body = json_of_request()
     if not isinstance(body, dict):
         raise BadRequestError("expected a JSON object body")
     for name in fields:
@@ -106,6 +108,9 @@ def live_stream(
 @bp.post("/message")
 def message() -> Any:
     address = json_body("address")["address"]
+    limiters = platform().limiters
+    limiters.sign_in_visitor.hit(visitor(platform().settings) or address.lower()[:42], "sign-in messages")
+    limiters.sign_in_all.hit("all", "sign-in messages")
     domain, uri = site()
     issued = siwe.new_message(domain=domain, uri=uri, address=address, chain_id=platform().chain_id)
     platform().store.issue(issued.nonce, issued.text(), issued.address, issued.expires_at.timestamp())

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, url_for
 
 from offchain.exceptions import BadRequestError, ChainError
 from web.context import platform
+from web.errors import json_of_request
+from web.limits import visitor
 from web.origin import external_url
-from web.transactions import outcome
+from web.transactions import is_tx_hash, outcome
 
 bp = Blueprint("chain_api", __name__)
 
@@ -30,6 +32,10 @@ ALLOWED = frozenset(
 )  # fmt: skip
 """eth_getBlockByNumber/ByHash and eth_getCode: wallets read the base fee and check for contracts with them."""
 MAX_BATCH = 20
+MAX_LOG_BLOCKS = 10_000
+"""Blocks one eth_getLogs through the proxy may span (a wallet asks for a few; the whole chain is the node's work)."""
+MAX_CALL_GAS = 30_000_000
+"""Gas one eth_call / eth_estimateGas through the proxy may burn (the block gas limit)."""
 METHOD_NOT_ALLOWED = -32601
 
 
@@ -49,21 +55,26 @@ def chain_parameters() -> Any:
 @bp.get("/api/tx/<tx_hash>")
 def transaction_state(tx_hash: str) -> Any:
     """pending / mined / failed (the reason decoded) / unknown — what a page asks after the wallet sent a call."""
-    if len(tx_hash) != 66 or not tx_hash.startswith("0x"):
-        raise BadRequestError(f"not a transaction hash: {tx_hash!r}", field="hash")
+    if not is_tx_hash(tx_hash):
+        raise BadRequestError(f"not a transaction hash: {tx_hash[:80]!r}", field="hash")
     return jsonify(outcome(tx_hash))
 
 
 @bp.post("/rpc")
 def rpc() -> Any:
-    body = request.get_json(silent=True)
-    if isinstance(body, list):
-        if not body or len(body) > MAX_BATCH:
-            raise BadRequestError(f"a JSON-RPC batch holds 1-{MAX_BATCH} calls, got {len(body)}")
-        return jsonify([_one(call) for call in body])
-    if not isinstance(body, dict):
-        raise BadRequestError("expected a JSON-RPC request object (or a batch)")
-    return jsonify(_one(body))
+    """Forwards allowed calls to the node, each counted against the visitor's budget (a batch counts every call;
+    on loopback, where visitors cannot be told apart, against one shared, larger budget)."""
+    body = json_of_request()
+    calls = body if isinstance(body, list) else [body]
+    if isinstance(body, list) and not 1 <= len(body) <= MAX_BATCH:
+        raise BadRequestError(f"a JSON-RPC batch holds 1-{MAX_BATCH} calls, got {len(body)}")
+    if not isinstance(body, list | dict):
+        raise BadRequestError("expected a JSON-RPC request object (or a batch), at most 256 KiB of JSON")
+    who = visitor(platform().settings)
+    limiter = platform().limiters.rpc if who is not None else platform().limiters.rpc_shared
+    limiter.hit(who or "loopback", "RPC calls", cost=len(calls))
+    answers = [_one(call) for call in calls]
+    return jsonify(answers if isinstance(body, list) else answers[0])
 
 
 def _one(call: Any) -> dict[str, Any]:
@@ -74,6 +85,8 @@ def _one(call: Any) -> dict[str, Any]:
         return _error(ident, METHOD_NOT_ALLOWED, f"method {method} is not offered by this site's RPC proxy")
     if not isinstance(params, list):
         return _error(ident, -32602, "params must be a list")
+    if (problem := _bounded(method, params)) is not None:
+        return _error(ident, -32602, problem)
     answer = platform().node_rpc.call(method, params)
     reply: dict[str, Any] = {"jsonrpc": "2.0", "id": ident}
     if "error" in answer:
@@ -81,6 +94,47 @@ def _one(call: Any) -> dict[str, Any]:
     else:
         reply["result"] = answer.get("result")
     return reply
+
+
+def _bounded(method: str, params: list[Any]) -> str | None:
+    """Why a call asks the node for too much (None when it does not): an eth_getLogs range over MAX_LOG_BLOCKS
+    blocks, an eth_call / eth_estimateGas with more gas than MAX_CALL_GAS. A call without gas is given that cap, so
+    the node's own (larger) cap never applies."""
+    if method == "eth_getLogs":
+        query = params[0] if params else {}
+        if not isinstance(query, dict):
+            return "eth_getLogs takes a filter object"
+        if "blockHash" in query:
+            return None
+        head = platform().chain.head()
+        first, last = _block(query.get("fromBlock"), head), _block(query.get("toBlock"), head)
+        if first is None or last is None:
+            return "fromBlock / toBlock must be block numbers (hex) or latest / earliest / pending / safe / finalized"
+        if last - first + 1 > MAX_LOG_BLOCKS:
+            return f"eth_getLogs over {last - first + 1:,} blocks: this proxy answers {MAX_LOG_BLOCKS:,} at most"
+    if method in ("eth_call", "eth_estimateGas"):
+        call = params[0] if params else None
+        if not isinstance(call, dict):
+            return f"{method} takes a call object"
+        try:
+            gas = int(str(call.get("gas", hex(MAX_CALL_GAS))), 16)
+        except ValueError:
+            return "gas must be a hex quantity"
+        if gas > MAX_CALL_GAS:
+            return f"gas {gas:,} is over this proxy's cap of {MAX_CALL_GAS:,} per call"
+        call.setdefault("gas", hex(MAX_CALL_GAS))
+    return None
+
+
+def _block(tag: Any, head: int) -> int | None:
+    if tag is None or tag in ("latest", "pending", "safe", "finalized"):
+        return head
+    if tag == "earliest":
+        return 0
+    try:
+        return int(str(tag), 16)
+    except ValueError:
+        return None
 
 
 class NodeRpc:

@@ -29,6 +29,49 @@ def wants_json() -> bool:
     )
 
 
+MAX_JSON_BYTES = 256 * 1024
+"""The largest JSON body any JSON endpoint reads (uploads are multipart and have their own limit)."""
+MAX_JSON_DEPTH = 32
+"""The deepest nesting of arrays / objects a JSON body may have (a wallet's deepest is 3 or 4)."""
+
+
+def json_of_request() -> Any:
+    """The request's JSON body, or None when it is missing, malformed, over MAX_JSON_BYTES or nested deeper than
+    MAX_JSON_DEPTH — checked before parsing: `[[[[…` a hundred thousand deep makes the parser recurse until it
+    raises RecursionError or, with a raised recursion limit, overflows the stack and kills the process."""
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        return None
+    data = request.get_data(cache=True)
+    if len(data) > MAX_JSON_BYTES or json_depth(data) > MAX_JSON_DEPTH:
+        return None
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of `[` / `{` in JSON text, strings skipped (one linear pass, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
 def error_body(err: BaseException) -> tuple[dict[str, Any], int]:
     """(body, status) of the error shape for `err`."""
     field: str | None = None

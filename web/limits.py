@@ -79,3 +79,5 @@ class Limiters:
     """Sign-in messages for everyone together (each is a database row until it expires)."""
     rpc: RateLimiter = field(default_factory=lambda: RateLimiter(600, 60.0))
     """JSON-RPC calls through /rpc per visitor (a batch counts each call)."""
+    rpc_shared: RateLimiter = field(default_factory=lambda: RateLimiter(3000, 60.0))
+    """JSON-RPC calls through /rpc of every loopback visitor together (they cannot be told apart)."""

@@ -155,7 +155,7 @@ class Store:
 
     def issue(self, nonce: str, message: str, address: str, expires: float) -> None:
         with self._db() as db:
-            db.execute("DELETE FROM sign_in WHERE expires < ?", (time.time() - 3600,))
+            db.execute("DELETE FROM sign_in WHERE expires < ?", (time.time(),))  # unused and expired: gone
             db.execute("INSERT INTO sign_in VALUES (?, ?, ?, ?, NULL)", (nonce, message, address, expires))
 
     def issued(self, nonce: str) -> tuple[str, bool] | None:

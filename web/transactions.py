@@ -16,6 +16,11 @@ from web.context import platform
 from web.faucet.policy import coins
 
 
+def is_tx_hash(text: str) -> bool:
+    """`0x` and 64 hex digits."""
+    return len(text) == 66 and text[:2] == "0x" and all(c in "0123456789abcdefABCDEF" for c in text[2:])
+
+
 def receipt_of(tx_hash: str) -> Any:
     """The receipt, or None while the transaction is pending (or unknown to the node)."""
     try:

@@ -147,6 +147,37 @@ def test_settings__malformed_origin__refused(origin):
         WebSettings(origin=origin)
 
 
+def test_sign_in_message__rate_limited_per_visitor_and_expired_rows_gone(app, browser, customer, monkeypatch):
+    from web.limits import RateLimiter
+
+    limiters = app.extensions["imse"].limiters
+    limiters.sign_in_visitor = RateLimiter(3, 60)
+    for _ in range(3):
+        assert browser.post("/auth/message", {"address": customer.address}).status_code == 200
+
+    refused = browser.post("/auth/message", {"address": customer.address})
+
+    assert refused.status_code == 429
+    assert "too many sign-in messages" in refused.get_json()["message"]
+    other = browser.post("/auth/message", {"address": "0x" + "2" * 40})  # another account on loopback: its own
+    assert other.status_code == 200
+    store = app.extensions["imse"].store
+    monkeypatch.setattr("time.time", lambda: 10**10)  # long after every message expired
+    store.issue("nonce-later-1", "text", customer.address, 10**10 + 600)
+    with store.connection() as db:
+        assert db.execute("SELECT COUNT(*) FROM sign_in").fetchone()[0] == 1  # only the one just issued
+
+
+def test_sign_in_message__everyone_together_limited(app, browser):
+    from web.limits import RateLimiter
+
+    app.extensions["imse"].limiters.sign_in_all = RateLimiter(2, 60)
+    for n in range(2):
+        assert browser.post("/auth/message", {"address": "0x" + f"{n + 3}" * 40}).status_code == 200
+
+    assert browser.post("/auth/message", {"address": "0x" + "9" * 40}).status_code == 429
+
+
 def test_pages__cannot_be_framed(browser):
     headers = browser.get("/").headers
 

@@ -101,6 +101,70 @@ def test_rpc__malformed_request__clear_error(browser, payload, status):
     assert answer.get_json()["error"] == "BadRequestError"
 
 
+@pytest.mark.parametrize(("text", "depth"), [(b"5", 0), (b'{"a": "[[[[{{"}', 1), (b'[{"a": [1, {"b": "\\"]"}]}]', 4)])
+def test_json_depth__strings_and_escapes_skipped(text, depth):
+    from web.errors import json_depth
+
+    assert json_depth(text) == depth
+
+
+def test_rpc__deeply_nested_body__400_not_500(browser):
+    answer = browser.client.post("/rpc", data="[" * 100_000 + "]" * 100_000, content_type="application/json",
+                                 base_url=browser.base_url)  # fmt: skip
+
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "BadRequestError"
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [({"method": "eth_getLogs", "params": [{"fromBlock": "earliest", "toBlock": hex(50_000)}]}, "over 50,001 blocks"),
+     ({"method": "eth_getLogs", "params": [{"fromBlock": "0x0", "toBlock": "next week"}]}, "fromBlock / toBlock"),
+     ({"method": "eth_getLogs", "params": ["0x1"]}, "filter object"),
+     ({"method": "eth_call", "params": [{"to": "0x" + "1" * 40, "gas": hex(10**9)}, "latest"]}, "proxy's cap"),
+     ({"method": "eth_estimateGas", "params": [{"to": "0x" + "1" * 40, "gas": "lots"}]}, "hex quantity")],
+)  # fmt: skip
+def test_rpc__unbounded_work__refused_without_reaching_the_node(browser, node_rpc, call, says):
+    answer = browser.post("/rpc", {"jsonrpc": "2.0", "id": 7, **call}, csrf=False).get_json()
+
+    assert answer["error"]["code"] == -32602
+    assert says in answer["error"]["message"]
+    assert node_rpc.forwarded == []
+
+
+def test_rpc__call_without_gas__forwarded_with_the_proxys_cap(browser, node_rpc):
+    seen: list = []
+    call = node_rpc.call
+    node_rpc.call = lambda method, params: seen.append(params) or call(method, params)
+
+    browser.post("/rpc", {"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": [{"to": "0x" + "1" * 40}]},
+                 csrf=False)  # fmt: skip
+
+    assert seen[0][0]["gas"] == hex(30_000_000)
+
+
+def test_rpc__batches_count_against_the_visitors_budget(app, browser):
+    from web.limits import RateLimiter
+
+    app.extensions["imse"].limiters.rpc_shared = RateLimiter(25, 60)
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_chainId"} for i in range(20)]
+    assert browser.post("/rpc", batch, csrf=False).status_code == 200
+
+    answer = browser.post("/rpc", batch, csrf=False)  # 40 calls > 25
+
+    assert answer.status_code == 429
+    assert answer.get_json()["error"] == "RateLimitedError"
+    assert "too many RPC calls" in answer.get_json()["message"]
+    assert answer.headers["Retry-After"]
+
+
+def test_tx_state__66_characters_not_hex__400_not_500(browser):
+    answer = browser.get("/api/tx/0x" + "zz" * 32)
+
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "hash"
+
+
 @pytest.mark.parametrize("call", [{"id": 1}, {"method": 5}, "eth_chainId"])
 def test_rpc__invalid_call_in_a_batch__json_rpc_error(browser, call):
     body = browser.post("/rpc", [call], csrf=False).get_json()

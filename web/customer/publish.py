@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from web3.exceptions import TransactionNotFound
 
 from offchain.chain.ordering import OrderChoices, Shipping, prepare_order
@@ -14,8 +14,9 @@ from offchain.exceptions import BadRequestError, ConfigError, StlError
 from web.auth import signed_in
 from web.context import catalogue, platform
 from web.customer import bp
+from web.errors import json_of_request
 from web.store import Publish
-from web.transactions import affordable, failure_reason, receipt_of
+from web.transactions import affordable, failure_reason, is_tx_hash, receipt_of
 
 
 @bp.post("/publish")
@@ -62,9 +63,9 @@ def submitted(publish_id: int) -> Any:
     record = platform().store.publish_record(who.address, publish_id)
     if record is None:
         raise BadRequestError(f"no publication {publish_id} of yours", field="publish")
-    body = request.get_json(silent=True)
+    body = json_of_request()
     tx_hash = str(body.get("hash", "")) if isinstance(body, dict) else ""
-    if not _is_hash(tx_hash):
+    if not is_tx_hash(tx_hash):
         raise BadRequestError(f"not a transaction hash: {tx_hash[:80]!r}", field="hash")
     chain = platform().chain
     found = _transaction(tx_hash)
@@ -119,10 +120,6 @@ def outcome(address: str, publish_id: int) -> dict[str, Any]:
             assert record is not None
     return {"publish": record.id, "state": record.state, "hash": record.tx_hash, "orders": record.orders,
             "error": record.error, "replaced": record.replaced}  # fmt: skip
-
-
-def _is_hash(text: str) -> bool:
-    return len(text) == 66 and text[:2] == "0x" and all(c in "0123456789abcdefABCDEF" for c in text[2:])
 
 
 def _transaction(tx_hash: str) -> Any:
