@@ -105,8 +105,17 @@ class ChainIndex:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         genesis = chain.genesis_hash()
-        if self._meta("genesis") not in (None, genesis) or self._meta("schema") not in (None, SCHEMA_VERSION):
-            log.warning("index %s is of another chain or an older layout: rebuilding it", path)
+        damaged = _damaged_cursor(self._meta("cursor"))
+        if damaged:
+            log.warning("index %s: its checkpoint row is damaged (%s): rebuilding the index from the chain", path,
+                        damaged)  # fmt: skip
+        if (
+            damaged
+            or self._meta("genesis") not in (None, genesis)
+            or self._meta("schema") not in (None, SCHEMA_VERSION)
+        ):
+            if not damaged:
+                log.warning("index %s is of another chain or an older layout: rebuilding it", path)
             with db:
                 for table in ("orders", "events", "blocks", "meta"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -296,6 +305,21 @@ class ChainIndex:
 
     def timeline(self, order_id: int) -> list[dict[str, Any]]:
         return self.subject_events(f"order:{order_id}")
+
+
+def _damaged_cursor(saved: str | None) -> str | None:
+    """Why a stored checkpoint row cannot be read (None when it can, or when there is none)."""
+    if saved is None:
+        return None
+    try:
+        genesis, block, block_hash, earlier = json.loads(saved)
+        int(block)
+        str(block_hash)
+        [(int(b), str(h)) for b, h in earlier]
+        str(genesis)
+    except (ValueError, TypeError) as err:
+        return f"{type(err).__name__}: {str(err)[:100]}"
+    return None
 
 
 def plain(value: Any) -> Any:

@@ -69,6 +69,22 @@ def test_index__from_another_chain__rebuilt(index, place, sdk, customer, tmp_pat
     assert order in [o.order_id for o in again.orders_of(customer.address)]
 
 
+@pytest.mark.parametrize("row", ['{"not": "a cursor"', '["0xab", "x", "0x", []]', "[1, 2]", "null"])
+def test_index__damaged_cursor_row__rebuilt_and_said(index, place, sdk, customer, tmp_path, caplog, row):
+    """A damaged checkpoint row made the web server fail to start with a bare JSONDecodeError."""
+    order = place()
+    index.sync()
+    index._meta_set("cursor", row)
+
+    with caplog.at_level("WARNING", logger="imse.web.index"):
+        again = ChainIndex(sdk, tmp_path / "index.sqlite", Broker())
+    again.sync()
+
+    assert "checkpoint row is damaged" in caplog.text
+    assert "rebuilding the index from the chain" in caplog.text
+    assert order in [o.order_id for o in again.orders_of(customer.address)]
+
+
 def test_index__reorg__orders_of_the_lost_blocks_gone(index, place, chain, customer):
     chain.mine(1)
     index.sync()
