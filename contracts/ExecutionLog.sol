@@ -11,6 +11,11 @@ import {MatchConstraints} from "./libraries/MatchConstraints.sol";
 /// @notice The shop floor's record of printing. See IExecutionLog.
 /// @dev No roles of its own: authority comes per twin from TwinRegistry (owner, operators).
 contract ExecutionLog is IExecutionLog {
+    /// @inheritdoc IExecutionLog
+    uint32 public constant STALL_FACTOR = 3;
+    /// @inheritdoc IExecutionLog
+    uint32 public constant MIN_STALL_SECONDS = 1 hours;
+
     IOrderBook private immutable _orderBook;
     IMatchLedger private immutable _matchLedger;
     ITwinRegistry private immutable _twinRegistry;
@@ -79,6 +84,27 @@ contract ExecutionLog is IExecutionLog {
     }
 
     /// @inheritdoc IExecutionLog
+    function reclaimStalled(uint256 orderId) external {
+        IOrderBook.Order memory order = _orderBook.getOrder(orderId);
+        if (order.status != IOrderBook.OrderStatus.Printing) {
+            revert ExecutionLogInvalidOrderStatus(orderId, order.status);
+        }
+        if (msg.sender != order.customer) revert ExecutionLogNotCustomer(orderId, msg.sender);
+        uint256 deadline = _deadline(orderId);
+        if (block.timestamp < deadline) revert ExecutionLogNotStalled(orderId, deadline, block.timestamp);
+        uint64 twinId = _matchLedger.getMatch(orderId).twinId;
+        delete _tasks[orderId];
+        _matchLedger.clearMatch(orderId);
+        _orderBook.setStatus(orderId, IOrderBook.OrderStatus.Rework);
+        emit TaskReclaimed(orderId, twinId, msg.sender, uint40(deadline));
+    }
+
+    /// @inheritdoc IExecutionLog
+    function reclaimDeadline(uint256 orderId) external view returns (uint256) {
+        return _orderBook.statusOf(orderId) == IOrderBook.OrderStatus.Printing ? _deadline(orderId) : 0;
+    }
+
+    /// @inheritdoc IExecutionLog
     function anchorTelemetry(uint256 orderId, bytes32 merkleRoot, string calldata cid, uint32 count) external {
         IOrderBook.OrderStatus status = _orderBook.statusOf(orderId);
         if (status != IOrderBook.OrderStatus.Printing && status != IOrderBook.OrderStatus.Printed) {
@@ -108,6 +134,13 @@ contract ExecutionLog is IExecutionLog {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev When a Printing order may be reclaimed: its start plus STALL_FACTOR × the estimate, MIN_STALL_SECONDS
+    /// at least.
+    function _deadline(uint256 orderId) private view returns (uint256) {
+        uint256 allowed = uint256(_matchLedger.getMatch(orderId).estimatedSeconds) * STALL_FACTOR;
+        return uint256(_tasks[orderId].startedAt) + (allowed > MIN_STALL_SECONDS ? allowed : MIN_STALL_SECONDS);
+    }
 
     function _requireStatus(uint256 orderId, IOrderBook.OrderStatus expected) private view {
         IOrderBook.OrderStatus status = _orderBook.statusOf(orderId);

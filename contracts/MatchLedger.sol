@@ -20,6 +20,8 @@ contract MatchLedger is IMatchLedger, AccessControl {
     uint32 public constant MAX_ESTIMATED_SECONDS = 30 days;
     /// @inheritdoc IMatchLedger
     uint40 public constant START_TOLERANCE = 1 hours;
+    /// @inheritdoc IMatchLedger
+    uint40 public constant MAINTENANCE_GRACE = 1 hours;
 
     IOrderBook private immutable _orderBook;
     ITwinRegistry private immutable _twinRegistry;
@@ -150,7 +152,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
         IOrderBook.Order memory order = _orderBook.getOrder(orderId);
         if (order.status != IOrderBook.OrderStatus.Matched) revert MatchLedgerOrderNotMatched(orderId, order.status);
         uint64 twinId = _matches[orderId].twinId;
-        if (!hasRole(MATCHER_ROLE, msg.sender) && !_stranded(order, twinId)) {
+        if (!hasRole(MATCHER_ROLE, msg.sender) && !_stranded(order, _matches[orderId])) {
             revert MatchLedgerMatchNotStranded(orderId);
         }
         delete _matches[orderId];
@@ -165,7 +167,7 @@ contract MatchLedger is IMatchLedger, AccessControl {
     /// @inheritdoc IMatchLedger
     function isStranded(uint256 orderId) external view returns (bool) {
         IOrderBook.Order memory order = _orderBook.getOrder(orderId);
-        return order.status == IOrderBook.OrderStatus.Matched && _stranded(order, _matches[orderId].twinId);
+        return order.status == IOrderBook.OrderStatus.Matched && _stranded(order, _matches[orderId]);
     }
 
     /// @inheritdoc IMatchLedger
@@ -245,10 +247,13 @@ contract MatchLedger is IMatchLedger, AccessControl {
         return (SkipReason.OrderNotMatchable, 0, true);
     }
 
-    /// @dev A match the twin can no longer print: out of service (not Available or Busy) or the order no longer
-    /// fits the twin's current capability.
-    function _stranded(IOrderBook.Order memory order, uint64 twinId) private view returns (bool) {
-        ITwinRegistry.Twin memory twin = _twinRegistry.getTwin(twinId);
+    /// @dev A match the twin can no longer print: out of service (Offline, Retired; Maintenance once the planned
+    /// start is MAINTENANCE_GRACE behind) or the order no longer fits the twin's current capability.
+    function _stranded(IOrderBook.Order memory order, Match storage matched) private view returns (bool) {
+        ITwinRegistry.Twin memory twin = _twinRegistry.getTwin(matched.twinId);
+        if (twin.status == ITwinRegistry.TwinStatus.Maintenance) {
+            return block.timestamp >= uint256(matched.plannedStart) + MAINTENANCE_GRACE;
+        }
         if (twin.status != ITwinRegistry.TwinStatus.Available && twin.status != ITwinRegistry.TwinStatus.Busy) {
             return true;
         }

@@ -241,6 +241,7 @@ def order_story(chain: Chain, order_id: int) -> dict[str, Any]:
     starts = [args for _b, name, args in events if name == "TaskStarted"]
     finishes = [args for _b, name, args in events if name == "TaskFinished"]
     faults = [args for _b, name, args in events if name == "FaultReported"]
+    reclaims = [args for _b, name, args in events if name == "TaskReclaimed"]
     return {
         "order": order_id,
         "status": order.status.name.lower(),
@@ -263,6 +264,7 @@ def order_story(chain: Chain, order_id: int) -> dict[str, Any]:
         ],
         "durations_seconds": [int(f["durationSeconds"]) for f in finishes],
         "faults": [{"reason": int(f["reasonCode"]), "attempt": int(f["attempt"]), "by": str(f["by"])} for f in faults],
+        "reclaims": [{"twin": int(r["twinId"]), "deadline": int(r["deadline"])} for r in reclaims],
     }  # fmt: skip
 
 
@@ -290,5 +292,7 @@ def show(network, registry_file, as_json, order_id):  # type: ignore[no-untyped-
                    f"planned {_when(m['planned_start'])}, estimated {_duration(m['estimated_seconds'])}")  # fmt: skip
     for fault in story["faults"]:
         click.echo(f"  fault reported by {fault['by']}: reason {fault['reason']} (attempt {fault['attempt']})")
+    for taken in story["reclaims"]:
+        click.echo(f"  taken back by its customer from twin {taken['twin']}: overdue since {_when(taken['deadline'])}")
     for seconds in story["durations_seconds"]:
         click.echo(f"  printed in {_duration(seconds)}")

@@ -6,6 +6,7 @@
     ape run tasks start ORDER --network … --account OPERATOR
     ape run tasks finish ORDER --network … --account OPERATOR
     ape run tasks fault ORDER --reason nozzle-clog --network … --account OPERATOR  back to the pool, rework first
+    ape run tasks reclaim ORDER --network … --account CUSTOMER   take back an order its printer holds far too long
 
 A fault sends the order back to the pool with the highest priority; the matcher bot re-matches it first.
 """
@@ -150,3 +151,13 @@ def finish(network, account, registry_file, order_id):  # type: ignore[no-untype
 def fault(network, account, registry_file, order_id, reason):  # type: ignore[no-untyped-def]
     """Report a fault while printing: the order goes back to the pool as rework, matched first."""
     _step(registry_file, account, order_id, "fault on", "build_fault", FAULT_REASONS[reason])
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@registry_option
+@click.argument("order_id", type=int)
+def reclaim(network, account, registry_file, order_id):  # type: ignore[no-untyped-def]
+    """Take back your order from a printer that holds it in Printing far past its estimate (the customer, from
+    3 × the estimate after the start, an hour at least): it goes back to the pool as rework, matched first."""
+    _step(registry_file, account, order_id, "reclaim", "build_reclaim")

@@ -33,7 +33,7 @@ SUBSCRIPTIONS = {
     "TwinRegistry": ["TwinPublished", "TwinUpdated", "TwinStatusChanged", "TwinOperatorSet"],
     "OrderBook": ["OrderPlaced", "OrderStatusChanged"],
     "MatchLedger": ["OrderMatched", "OrderUnmatched"],
-    "ExecutionLog": ["TaskStarted", "TaskFinished", "FaultReported"],
+    "ExecutionLog": ["TaskStarted", "TaskFinished", "FaultReported", "TaskReclaimed"],
 }
 SCHEMA_VERSION = "2"
 KEEP_BLOCKS = 1000

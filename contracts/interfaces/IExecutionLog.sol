@@ -48,6 +48,10 @@ interface IExecutionLog {
     error ExecutionLogConstraintViolated(uint256 orderId, uint64 twinId, MatchConstraints.Constraint constraint);
     /// @notice Only MatchLedger may do this.
     error ExecutionLogNotMatchLedger(address caller);
+    /// @notice Only the order's customer may reclaim it.
+    error ExecutionLogNotCustomer(uint256 orderId, address caller);
+    /// @notice The print is not overdue yet: it may be reclaimed from `deadline` on.
+    error ExecutionLogNotStalled(uint256 orderId, uint256 deadline, uint256 nowTime);
 
     // ------------------------------------------------------------------ events
 
@@ -64,6 +68,9 @@ interface IExecutionLog {
     event FaultReported(
         uint256 indexed orderId, uint64 indexed twinId, address indexed by, uint16 reasonCode, uint16 attempt
     );
+    /// @notice The customer took back `orderId`, whose print on `twinId` ran past `deadline` without being finished
+    /// or faulted; the order is in Rework with top priority, like after a fault.
+    event TaskReclaimed(uint256 indexed orderId, uint64 indexed twinId, address indexed customer, uint40 deadline);
     /// @notice Telemetry batch number `index` of `orderId` was anchored.
     event TelemetryAnchored(
         uint256 indexed orderId, uint64 indexed twinId, uint16 index, bytes32 merkleRoot, string cid, uint32 count
@@ -94,6 +101,23 @@ interface IExecutionLog {
     /// Requirements:
     /// - the order is Printing; caller as for `startTask`; `reasonCode` non-zero.
     function reportFault(uint256 orderId, uint16 reasonCode) external;
+
+    /// @notice Takes back an order whose printer holds it in Printing far past its estimate: the order goes to
+    /// Rework with top priority (re-matched first) and its task and match are cleared, as after a fault.
+    /// Requirements:
+    /// - the order is Printing; caller is the order's customer;
+    /// - now ≥ `reclaimDeadline(orderId)`: the start plus STALL_FACTOR × the match's estimate (at least
+    ///   MIN_STALL_SECONDS).
+    function reclaimStalled(uint256 orderId) external;
+
+    /// @notice From when the customer may reclaim a Printing order (0 when the order is not Printing).
+    function reclaimDeadline(uint256 orderId) external view returns (uint256);
+
+    /// @notice A print may take this many times its estimate before its customer may reclaim the order (3).
+    function STALL_FACTOR() external view returns (uint32);
+
+    /// @notice The shortest time a print is given before it may be reclaimed (1 hour), whatever its estimate.
+    function MIN_STALL_SECONDS() external view returns (uint32);
 
     /// @notice Anchors a batch of telemetry samples as proof of print.
     /// Requirements:

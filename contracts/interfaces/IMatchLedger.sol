@@ -178,8 +178,9 @@ interface IMatchLedger {
     /// - caller has MATCHER_ROLE, or the match is stranded (`isStranded`).
     function unmatch(uint256 orderId) external;
 
-    /// @notice Whether a Matched order's twin can no longer print it: the twin is not Available or Busy, or the
-    /// order fails a basic constraint on the twin's current capability.
+    /// @notice Whether a Matched order's twin can no longer print it: the twin is Offline or Retired, in
+    /// Maintenance since before MAINTENANCE_GRACE past the planned start (a short maintenance strands nothing), or
+    /// the order fails a basic constraint on the twin's current capability.
     function isStranded(uint256 orderId) external view returns (bool);
 
     /// @notice The live match of an order: set while it is Matched, Printing or Printed; all zero otherwise
@@ -216,4 +217,8 @@ interface IMatchLedger {
 
     /// @notice How far in the past a planned start may lie (1 hour: blocks and clocks drift).
     function START_TOLERANCE() external view returns (uint40);
+
+    /// @notice How long past a match's planned start a twin in Maintenance keeps it before it counts as stranded
+    /// (1 hour), so that one block of Maintenance does not let anyone withdraw all of a printer's matches.
+    function MAINTENANCE_GRACE() external view returns (uint40);
 }

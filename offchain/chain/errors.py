@@ -97,7 +97,7 @@ AUTHORISATION = ("AccessControlUnauthorizedAccount", "NotTwinOwner", "NotTwinOwn
 NOT_FOUND = ("OrderNotFound", "TwinNotFound", "RuleNotFound", "RuleVersionNotFound", "CatalogueEntryNotFound")
 STATE = ("OrderNotMatchable", "OrderNotMatched", "InvalidOrderStatus", "InvalidTransition", "TwinNotAvailable",
          "TwinRetired", "StaleVersion", "TwinNotPrinter", "CatalogueEntryExists", "TwinNotPrintable",
-         "ExecutionLogFixed")  # fmt: skip
+         "ExecutionLogFixed", "NotStalled")  # fmt: skip
 
 
 def error_class(name: str) -> type[ContractRevertError]:

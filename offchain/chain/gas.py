@@ -119,6 +119,9 @@ def measure(project: Any, test_accounts: Any, chain: Any) -> list[Row]:
     add("ExecutionLog", "finishTask", "by operator", log.finishTask(1, sender=operator))
     log.startTask(3, sender=servicer)
     add("ExecutionLog", "reportFault", "to rework", log.reportFault(3, 1, sender=servicer))
+    log.startTask(4, sender=servicer)
+    chain.pending_timestamp = int(log.reclaimDeadline(4))
+    add("ExecutionLog", "reclaimStalled", "overdue print", log.reclaimStalled(4, sender=customer))
     return rows
 
 

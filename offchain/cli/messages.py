@@ -20,7 +20,8 @@ HINTS: dict[str, str] = {
     "TwinRegistryCatalogueEntryExists": "that code is taken (`ape run catalogue list`)",
     "MatchLedgerOrderNotMatched": "the order has no live match",
     "MatchLedgerMatchNotStranded": (
-        "its printer can still print it: only a matcher withdraws a match that is not stranded"
+        "its printer can still print it: only a matcher withdraws a match that is not stranded (a printer in "
+        "maintenance keeps its matches until an hour past their planned start)"
     ),
     "MatchLedgerInvalidPlan": "give an estimate of 1 s to 30 days and a start no more than an hour ago",
     "MatchLedgerMissingGcode": "a rule-made match needs its G-code on IPFS",
@@ -38,6 +39,11 @@ HINTS: dict[str, str] = {
     ),
     "ExecutionLogNotTaskOperator": "only the operator assigned to the task (or the printer's owner) can do that",
     "ExecutionLogInvalidOrderStatus": "the order is not at that step (`ape run orders show ID`)",
+    "ExecutionLogNotCustomer": "only the customer who placed the order can take it back",
+    "ExecutionLogNotStalled": (
+        "the printer still has time: an order can be taken back 3 × its estimate (an hour at least) after its start"
+    ),
+    "OrderBookQuantityTooLarge": "at most 10,000 copies per order: split a larger run into several orders",
 }
 
 

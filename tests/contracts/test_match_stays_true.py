@@ -79,6 +79,36 @@ def test_unmatch__stranded_match__anyone_may_withdraw_it_and_it_can_be_rematched
     assert match_ledger.getMatch(matched_order).twinId == other
 
 
+def test_unmatch__twin_briefly_in_maintenance__not_stranded_for_strangers_until_the_grace_is_over(
+    match_ledger, order_book, twin_registry, servicer, stranger, matcher, matched_order, twin_id, chain
+):
+    """One block of Maintenance let any account withdraw all of a printer's matches. Now a Maintenance match is
+    stranded only MAINTENANCE_GRACE (an hour) past its planned start; matchers may still withdraw it at once."""
+    assert match_ledger.MAINTENANCE_GRACE() == 3600
+    planned = match_ledger.getMatch(matched_order).plannedStart
+    twin_registry.setTwinStatus(twin_id, TwinStatus.MAINTENANCE, sender=servicer)
+
+    assert not match_ledger.isStranded(matched_order)
+    with reverts(match_ledger.MatchLedgerMatchNotStranded, orderId=matched_order):
+        match_ledger.unmatch(matched_order, sender=stranger)
+
+    chain.pending_timestamp = planned + 3600
+    chain.mine()
+    assert match_ledger.isStranded(matched_order)
+    match_ledger.unmatch(matched_order, sender=stranger)
+    assert order_book.statusOf(matched_order) == OrderStatus.PLACED
+
+
+def test_unmatch__twin_in_maintenance__a_matcher_may_withdraw_at_once(
+    match_ledger, order_book, twin_registry, servicer, matcher, matched_order, twin_id
+):
+    twin_registry.setTwinStatus(twin_id, TwinStatus.MAINTENANCE, sender=servicer)
+
+    match_ledger.unmatch(matched_order, sender=matcher)
+
+    assert order_book.statusOf(matched_order) == OrderStatus.PLACED
+
+
 def test_is_stranded__capability_change__true_only_for_matched_orders(
     match_ledger, twin_registry, servicer, matched_order, order_id, twin_id
 ):

@@ -652,3 +652,27 @@ def test_upload__parsing_slots_all_taken__refused_busy(signed_in, monkeypatch):
 
     assert answer.status_code == 429
     assert "the server is busy measuring other designs" in answer.get_json()["message"]
+
+
+def test_reclaim__printer_holds_the_order_far_too_long__take_back_offered_and_built(
+    app, signed_in, sdk, signer_of, servicer, matcher, chain
+):
+    """Issue 19, point 16: a printer could hold an order in Printing forever. Past 3 × the estimate the customer
+    is offered Take back; before, the refusal says the printer still has time."""
+    order, _ = _published(signed_in, sdk)
+    match_order(sdk, signer_of, servicer, matcher, order)
+    signer_of(servicer).transact(sdk.execution_log.build_start(order, sender=servicer.address))
+    app.extensions["imse"].index.sync()
+
+    early = signed_in.post(f"/customer/orders/{order}/reclaim")
+    assert early.status_code == 409
+    assert early.get_json()["details"]["custom_error"] == "ExecutionLogNotStalled"
+    assert "data-reclaim" not in signed_in.get("/customer/orders").get_data(as_text=True)
+
+    chain.pending_timestamp = sdk.execution_log.reclaim_deadline(order) + 1
+    chain.mine()
+    assert f'data-reclaim="{order}"' in signed_in.get("/customer/orders").get_data(as_text=True)
+    built = signed_in.post(f"/customer/orders/{order}/reclaim").get_json()
+    assert built["summary"] == "ExecutionLog.reclaimStalled"
+    send_as_wallet(sdk, built["tx"])
+    assert sdk.order_book.status(order).name == "REWORK"

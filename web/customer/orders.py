@@ -31,6 +31,17 @@ def cancel(order_id: int) -> Any:
     return jsonify(tx=tx.for_wallet(), summary=tx.describe(), order=order_id)
 
 
+@bp.post("/orders/<int:order_id>/reclaim")
+def reclaim(order_id: int) -> Any:
+    """The `reclaimStalled` call for the wallet, simulated first: an order its printer holds in Printing past
+    3 × the estimate (an hour at least) goes back to the pool as rework, matched first; too early, the refusal says
+    from when."""
+    who = signed_in()
+    build = platform().chain.execution_log.build_reclaim
+    tx = affordable(lambda: build(order_id, sender=who.address), who.address)
+    return jsonify(tx=tx.for_wallet(), summary=tx.describe(), order=order_id)
+
+
 @api.get("/orders/<int:order_id>/shipping")
 def shipping_of(order_id: int) -> Any:
     """An order's shipping data: to its customer and to the owner of the printer its live match on chain names
@@ -97,9 +108,18 @@ def _publish_events(address: str, sent: dict[int, str]) -> Iterator[str]:
             yield sse("publish", json.dumps(state).replace("<", "\\u003c"))
 
 
+def _overdue(order_id: int, now: int) -> bool:
+    """Whether the customer may take a Printing order back now (its print far past its estimate)."""
+    deadline = platform().chain.execution_log.reclaim_deadline(order_id)
+    return 0 < deadline <= now
+
+
 def _orders_table(address: str) -> str:
     catalogue = platform().chain.twin_registry.catalogue()
     waiting = platform().matcher_report.reasons()
+    orders = platform().index.orders_of(address)
+    # the chain's clock, what the contract checks a reclaim against (read only when some order is printing)
+    now = platform().chain.timestamp() if any(o.status == OrderStatus.PRINTING for o in orders) else 0
     rows = [
         {
             "id": o.order_id,
@@ -112,8 +132,9 @@ def _orders_table(address: str) -> str:
             "twin": o.twin_id,
             "planned_start": o.planned_start,
             "cancellable": o.status == OrderStatus.PLACED,
+            "reclaimable": o.status == OrderStatus.PRINTING and _overdue(o.order_id, now),
             "waiting": waiting.get(o.order_id) if o.status in (OrderStatus.PLACED, OrderStatus.REWORK) else None,
         }
-        for o in platform().index.orders_of(address)
+        for o in orders
     ]
     return render_template("customer/orders.html", orders=rows, indexed=platform().index.block)

@@ -85,19 +85,26 @@
     }
   }
 
-  // Cancel an unmatched order: the server simulates (a refusal comes back decoded, the wallet stays closed), the
-  // wallet sends, /api/tx says how it ended; the row itself changes when the index pushes the table.
-  async function cancelOrder(id) {
+  // Cancel an unmatched order, or take back one its printer holds far past its estimate: the server simulates (a
+  // refusal comes back decoded, the wallet stays closed), the wallet sends, /api/tx says how it ended; the row
+  // itself changes when the index pushes the table.
+  const ACTIONS = {
+    cancel: { checking: "the cancellation", done: "cancelled", noun: "The cancellation" },
+    reclaim: { checking: "taking back", done: "taken back: it is matched again first", noun: "Taking it back" },
+  };
+
+  async function orderAction(id, action) {
+    const words = ACTIONS[action];
     const say = (kind, text, link) => stage(kind, text, link, "orders-status");
     try {
-      say("info", `Checking the cancellation of order #${id}…`);
-      const built = await window.imseWallet.api(`/customer/orders/${id}/cancel`);
+      say("info", `Checking ${words.checking} of order #${id}…`);
+      const built = await window.imseWallet.api(`/customer/orders/${id}/${action}`);
       const hash = await window.imseWallet.send(built.tx, (kind, text) => say("info", text));
-      say("info", `Cancellation of #${id} submitted: waiting for the next block…`, hash);
+      say("info", `${words.noun} of #${id} submitted: waiting for the next block…`, hash);
       for (;;) {
         const state = await (await fetch(`/api/tx/${hash}`, { credentials: "same-origin" })).json();
-        if (state.state === "mined") { say("ok", `Order #${id} cancelled in block ${state.block}:`, hash); return; }
-        if (state.state === "failed") { say("error", `The cancellation failed: ${state.error}`, hash); return; }
+        if (state.state === "mined") { say("ok", `Order #${id} ${words.done} (block ${state.block}):`, hash); return; }
+        if (state.state === "failed") { say("error", `${words.noun} failed: ${state.error}`, hash); return; }
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     } catch (err) {
@@ -105,9 +112,13 @@
     }
   }
 
+  const cancelOrder = (id) => orderAction(id, "cancel");
+
   document.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-cancel]");
-    if (button) cancelOrder(button.dataset.cancel);
+    const cancel = event.target.closest("[data-cancel]");
+    if (cancel) cancelOrder(cancel.dataset.cancel);
+    const reclaim = event.target.closest("[data-reclaim]");
+    if (reclaim) orderAction(reclaim.dataset.reclaim, "reclaim");
   });
 
   document.addEventListener("DOMContentLoaded", () => {
