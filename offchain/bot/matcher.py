@@ -39,7 +39,7 @@ from offchain.matching.model import Assignment, PendingOrder, Unmatched
 from offchain.matching.snapshot import Snapshot
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import Storage, fetch_verified
-from offchain.types import OrderStatus
+from offchain.types import OrderStatus, TwinStatus
 
 log = logging.getLogger("imse.matcher")
 SUBSCRIPTIONS = {
@@ -105,6 +105,9 @@ class MatcherBot:
         self.busy: dict[int, tuple[int, int]] = {
             int(k): (int(v[0]), int(v[1])) for k, v in self.follower.state.get("busy", {}).items()
         }
+        # twins in Maintenance: their matches strand only MAINTENANCE_GRACE past the planned start, with no event
+        # to say so, so they are looked at again in every span until the twin leaves Maintenance
+        self.maintenance: set[int] = {int(t) for t in self.follower.state.get("maintenance", [])}
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -149,14 +152,20 @@ class MatcherBot:
         return {
             "pending": pool_to_json(self.pending),
             "busy": {str(k): list(v) for k, v in sorted(self.busy.items())},
+            "maintenance": sorted(self.maintenance),
         }
 
     def _withdraw_stranded(self, span: Span) -> set[int]:
         """Matches on twins that changed in the span and can no longer print their order are withdrawn (the bot
         is a matcher; anyone could). Returns the orders sent back to the pool."""
         changed = {int(e.args["twinId"]) for e in span.events if e.contract == "TwinRegistry"}
+        for event in span.named("TwinStatusChanged"):
+            if TwinStatus(int(event.args["to"])) == TwinStatus.MAINTENANCE:
+                self.maintenance.add(int(event.args["twinId"]))
+            else:
+                self.maintenance.discard(int(event.args["twinId"]))
         back: set[int] = set()
-        for twin_id in sorted(changed):
+        for twin_id in sorted(changed | self.maintenance):
             for order_id in self.view.live_matches(twin_id):
                 if self.view.is_stranded(order_id):
                     self.publisher.unmatch(order_id)

@@ -77,6 +77,7 @@ def test_bot__batch_item_skipped_by_a_race__stays_in_the_pool_and_is_matched_nex
 
     assert [(o, t, reason) for o, t, reason, _detail in skipped] == [(order_id, twin_id, SkipReason.TWIN_NOT_AVAILABLE)]
     assert sdk.order_book.status(order_id) == OrderStatus.PLACED
+    _span(bot)  # the unmatch's OrderStatusChanged brings it back to the pool (the printer is still in maintenance)
     assert order_id in bot.pending
 
     monkeypatch.setattr(bot.publisher, "publish", publish)
@@ -218,3 +219,27 @@ def test_bot__unfetchable_designs__fetched_in_parallel_once_and_the_rest_matched
     _span(bot)
     assert slow.missing_reads == 8  # within the back-off: not fetched again
     assert set(missing) <= set(bot.pending)
+
+
+def test_bot__printer_left_in_maintenance__match_withdrawn_once_the_grace_is_over(
+    sdk, signer_of, servicer, customer, world, chain
+):
+    """A short maintenance keeps the printer's matches (issue 19, point 17); one that lasts past an hour after the
+    planned start strands them, with no event to say so: the bot looks again every span and withdraws it."""
+    bot, twin_id = world["bot"], world["twin"]
+    owner = signer_of(servicer)
+    order_id = _place(sdk, signer_of(customer), world["design"])
+    _span(bot)
+    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED
+    owner.transact(sdk.twin_registry.build_set_status(twin_id, TwinStatus.MAINTENANCE, sender=owner.address))
+    _span(bot)
+    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED  # within the grace: kept
+    assert twin_id in bot.maintenance
+
+    chain.pending_timestamp = sdk.match_ledger.match(order_id).planned_start + 3600
+    chain.mine()
+    _span(bot)
+
+    assert sdk.order_book.status(order_id) == OrderStatus.PLACED
+    _span(bot)  # the unmatch's OrderStatusChanged brings it back to the pool (the printer is still in maintenance)
+    assert order_id in bot.pending
