@@ -23,6 +23,7 @@ from web.events import Broker
 from web.faucet import views as faucet_views
 from web.faucet.ledger import DripLedger
 from web.faucet.service import Faucet
+from web.housekeeping import Housekeeping
 from web.index import ChainIndex
 from web.limits import Limiters
 from web.matcher_report import MatcherReport
@@ -63,7 +64,7 @@ def create_app(
     )
     broker = Broker()
     index = ChainIndex(chain, settings.state_dir / "index.sqlite", broker)
-    store = Store(settings.database)
+    store = Store(settings.database, shipping_key=settings.shipping_key)
     faucet = Faucet(chain, DripLedger(store), broker, settings.faucet, settings.faucet_key, settings.currency_symbol)
     dev_network = is_dev_network(chain.registry.chain_id, chain.registry.deployer)
     app.extensions["imse"] = Platform(
@@ -85,6 +86,7 @@ def create_app(
     if follow:
         index.start()
         faucet.start()
+        Housekeeping(store, index).start()
     origin.register(app, settings)  # before CSRF and every route: a foreign Host gets nothing else
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only

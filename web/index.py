@@ -303,6 +303,14 @@ class ChainIndex:
         )
         return [IndexedOrder(r[0], r[1], OrderStatus(r[2]), *r[3:]) for r in rows]
 
+    def statuses(self, order_ids: list[int]) -> dict[int, OrderStatus]:
+        """The indexed status of each of `order_ids` that the index knows."""
+        if not order_ids:
+            return {}
+        marks = ",".join("?" * len(order_ids))
+        rows = self._db().execute(f"SELECT order_id, status FROM orders WHERE order_id IN ({marks})", order_ids)
+        return {int(r[0]): OrderStatus(int(r[1])) for r in rows.fetchall()}
+
     def timeline(self, order_id: int) -> list[dict[str, Any]]:
         return self.subject_events(f"order:{order_id}")
 

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             allowed_hosts=tuple(args.allowed_host),
             trusted_proxy=args.trusted_proxy,
             matcher_report=args.matcher_report,
+            shipping_key_file=defaults.shipping_key_file,  # $IMSE_WEB_SHIPPING_KEY
             rpc_url=args.rpc,
             registry=args.registry,
             state_dir=args.state_dir,

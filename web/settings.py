@@ -45,6 +45,9 @@ class WebSettings:
     max_upload_mb: int = 50
     secret_key: str = ""
     """Signs session cookies; empty: read from (or created once in) state_dir/secret.key."""
+    shipping_key_file: Path | None = None
+    """The key that seals shipping data at rest ($IMSE_WEB_SHIPPING_KEY; default state_dir/shipping.key, created
+    once, owner-only) — a file outside the web database; keep a copy with your backups of the database."""
     matcher_report: Path | None = None
     """The matcher bot's report of its last cycle ($IMSE_WEB_MATCHER_REPORT; the local bot's
     data/matcher/report.json): why an order is not matched yet, shown on the customer's My orders."""
@@ -78,6 +81,7 @@ class WebSettings:
             state_dir=Path(env.get("IMSE_WEB_DIR", data_dir() / "web")),
             faucet_key=env.get("IMSE_WEB_FAUCET_KEY", ""),
             matcher_report=Path(env.get("IMSE_WEB_MATCHER_REPORT", data_dir() / "matcher" / "report.json")),
+            shipping_key_file=Path(env["IMSE_WEB_SHIPPING_KEY"]) if env.get("IMSE_WEB_SHIPPING_KEY") else None,
         )
 
     @property
@@ -106,6 +110,10 @@ class WebSettings:
     @property
     def database(self) -> Path:
         return self.state_dir / "web.sqlite"
+
+    @property
+    def shipping_key(self) -> Path:
+        return self.shipping_key_file or self.state_dir / "shipping.key"
 
     def session_key(self) -> str:
         """The cookie-signing key: given, or kept in state_dir/secret.key (created once, owner-only)."""

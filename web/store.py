@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from web.shipping import ShippingVault
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sign_in (
     nonce TEXT PRIMARY KEY,
@@ -71,7 +73,7 @@ CREATE TABLE IF NOT EXISTS session (
 
 
 ADDED_COLUMNS = (("sender", "TEXT"), ("nonce", "INTEGER"), ("from_block", "INTEGER"), ("replaced", "TEXT"),
-                 ("call_data", "TEXT"), ("scanned", "INTEGER"))  # fmt: skip
+                 ("call_data", "TEXT"), ("scanned", "INTEGER"), ("finished", "REAL"), ("purged", "REAL"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class Publish:
     """The `placeOrders` calldata the server built: the submitted transaction must carry exactly this."""
     scanned: int | None = None
     """The last block searched for a replacement (each block is searched once)."""
+    finished: float | None = None
+    """When every order it placed was first seen Printed or Cancelled."""
+    purged: float | None = None
+    """When its shipping data was deleted (RETENTION_DAYS after `finished`)."""
 
 
 @dataclass(frozen=True)
@@ -126,9 +132,12 @@ class Session:
 class Store:
     """One SQLite file; each thread gets its own connection (the WSGI server is threaded)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, shipping_key: Path | None = None) -> None:
+        """`shipping_key`: the file of the key that seals shipping data (default: shipping.key beside the
+        database — never inside it)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.vault = ShippingVault(shipping_key or path.parent / "shipping.key")
         self._local = threading.local()
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -137,6 +146,17 @@ class Store:
             for column, kind in ADDED_COLUMNS:  # databases made by an earlier version get the newer columns
                 if column not in have:
                     db.execute(f"ALTER TABLE publish ADD COLUMN {column} {kind}")
+        self._seal_plain_shipping()
+
+    def _seal_plain_shipping(self) -> None:
+        """Shipping data an earlier version kept in plain text is sealed now."""
+        with self._db() as db:
+            for table, key in (("shipping", "address"), ("publish", "id")):
+                column = "data" if table == "shipping" else "shipping"
+                rows = db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE 'v1:%'").fetchall()
+                for row_key, text in rows:
+                    sealed = self.vault.seal(json.loads(text))
+                    db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (sealed, row_key))
 
     def connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """This thread's connection, for the platform's other tables (the faucet's drip ledger)."""
@@ -274,13 +294,17 @@ class Store:
             db.execute(
                 "INSERT INTO shipping VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET data = excluded.data, "
                 "updated = excluded.updated",
-                (address, json.dumps(data), time.time()),
+                (address, self.vault.seal(data), time.time()),
             )
 
     def shipping(self, address: str) -> dict[str, str] | None:
         with self._db() as db:
             row = db.execute("SELECT data FROM shipping WHERE address = ?", (address,)).fetchone()
-        return dict(json.loads(row[0])) if row else None
+        return dict(self.vault.open(row[0])) if row else None
+
+    def forget_shipping(self, address: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM shipping WHERE address = ?", (address,))
 
     # ------------------------------------------------------------------------------------------ publications
 
@@ -289,7 +313,7 @@ class Store:
             cursor = db.execute(
                 "INSERT INTO publish (address, lines, shipping, state, created, call_data) "
                 "VALUES (?, ?, ?, 'built', ?, ?)",
-                (address, json.dumps(lines), json.dumps(shipping), time.time(), call_data.lower()),
+                (address, json.dumps(lines), self.vault.seal(shipping), time.time(), call_data.lower()),
             )
         return int(cursor.lastrowid or 0)
 
@@ -297,19 +321,42 @@ class Store:
         with self._db() as db:
             rows = db.execute(
                 "SELECT id, address, lines, shipping, tx_hash, state, orders, error, sender, nonce, from_block, "
-                "replaced, call_data, scanned FROM publish WHERE address = ? ORDER BY id DESC",
+                "replaced, call_data, scanned, finished, purged FROM publish WHERE address = ? ORDER BY id DESC",
                 (address,),
             ).fetchall()
         return [
-            Publish(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], r[5], json.loads(r[6] or "[]"), r[7], *r[8:])
+            Publish(
+                r[0], r[1], json.loads(r[2]), self.vault.open(r[3]), r[4], r[5], json.loads(r[6] or "[]"), r[7], *r[8:]
+            )
             for r in rows
         ]
+
+    def unpurged_mined(self, limit: int = 500) -> list[tuple[int, list[int], float | None]]:
+        """(publication, its orders, when they were all seen final) of mined publications whose shipping data is
+        still kept."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, orders, finished FROM publish WHERE state = 'mined' AND purged IS NULL ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(int(r[0]), [int(o) for o in json.loads(r[1] or "[]")], r[2]) for r in rows]
+
+    def set_finished(self, publish_id: int, when: float) -> None:
+        with self._db() as db:
+            db.execute("UPDATE publish SET finished = COALESCE(finished, ?) WHERE id = ?", (when, publish_id))
+
+    def purge_shipping(self, publish_id: int, when: float) -> None:
+        """Deletes a publication's shipping data for good (its salted hash stays on chain)."""
+        with self._db() as db:
+            db.execute("UPDATE publish SET shipping = ?, purged = ? WHERE id = ?",
+                       (self.vault.seal({}), when, publish_id))  # fmt: skip
 
     def publish_record(self, address: str, publish_id: int) -> Publish | None:
         return next((p for p in self.publishes(address) if p.id == publish_id), None)
 
     def shipping_of_order(self, address: str, order_id: int) -> dict[str, Any] | None:
-        """The shipping data (with its salt and hash) of the publication that placed `order_id`."""
+        """The shipping data (with its salt and hash) of the publication that placed `order_id` ({} once deleted
+        after the retention time; None when no publication of this site placed it)."""
         for record in self.publishes(address):
             if record.state == "mined" and order_id in record.orders:
                 return record.shipping

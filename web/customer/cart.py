@@ -66,3 +66,11 @@ def save_shipping() -> str:
         raise BadRequestError(f"email {data['email']!r} is not an e-mail address", field="email")
     platform().store.set_shipping(who.address, data)
     return partial("shipping", who.address, saved=True)
+
+
+@bp.post("/shipping/forget")
+def forget_shipping() -> str:
+    """Deletes the saved shipping form (publications already made keep theirs until their retention ends)."""
+    who = signed_in()
+    platform().store.forget_shipping(who.address)
+    return partial("shipping", who.address)

@@ -16,6 +16,7 @@ from web.context import platform
 from web.customer import api, bp
 from web.customer.publish import outcome
 from web.events import sse
+from web.shipping import RETENTION_DAYS
 from web.transactions import affordable
 
 SHIPPING_STATUSES = (OrderStatus.MATCHED, OrderStatus.PRINTING, OrderStatus.PRINTED)
@@ -63,6 +64,11 @@ def shipping_of(order_id: int) -> Any:
         raise BadRequestError(
             f"order {order_id} was not placed through this site: no shipping data here", field="order"
         )
+    if not found:
+        raise BadRequestError(
+            f"the shipping data of order {order_id} was deleted {RETENTION_DAYS} days after it was printed or "
+            "cancelled (only its salted hash stays on chain)", field="order",
+        )  # fmt: skip
     on_chain = "0x" + chain.order_book.placed_order(order_id).request.shipping_hash.hex()
     return jsonify(order=order_id, shipping=found["shipping"], verified=found["hash"] == on_chain)
 

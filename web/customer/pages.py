@@ -13,6 +13,7 @@ from web.context import catalogue, platform, published_printers
 from web.customer import bp
 from web.customer.fit import offered
 from web.faucet.views import card_context
+from web.shipping import RETENTION_DAYS
 
 
 @bp.get("/")
@@ -34,6 +35,7 @@ def view(address: str) -> dict[str, Any]:
         "printers_published": bool(printers),
         "cart": store.cart(address),
         "shipping": store.shipping(address) or {},
+        "retention_days": RETENTION_DAYS,
         "materials": sorted(names.materials.items()),
         "colours": sorted(names.colours.items()),
         "catalogue": names,
