@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from offchain.network.layout import DEFAULT_SIGNERS, HOST, NODE_NAMES, NetworkCo
 
 Progress = process.Progress
 _quiet = process.quiet
-HTTP_APIS = "eth,net,web3,clique,txpool"  # no admin, personal, debug or miner over HTTP
+# geth serves IPC only (its account is unlocked for sealing); the node's HTTP port is served by its RPC gateway
+# (offchain.network.rpc_gateway): eth, net, web3, clique, txpool — nothing that signs with the node's key or votes.
 
 
 def geth_binary() -> str:
@@ -162,18 +164,42 @@ def geth_command(config: NetworkConfig, node: NodeSpec) -> list[str]:
         "--nat", "none",
         "--nodiscover",
         "--netrestrict", "127.0.0.0/8",
-        "--ipcpath", ipc_path(config, node.name),
-        "--http", "--http.addr", HOST, "--http.port", str(node.http_port), "--http.api", HTTP_APIS,
+        "--ipcpath", ipc_path(config, node.name),  # no --http: the RPC gateway serves the node's HTTP port
         "--authrpc.addr", HOST, "--authrpc.port", str(node.authrpc_port),
         "--miner.etherbase", node.account, "--miner.gaslimit", str(config.gas_limit),
         # Rebuild the block being sealed every 100 ms (our geth build's floor; stock geth's is 1 s), so a
         # transaction that arrives shortly before the seal still makes the block.
         "--miner.recommit", "100ms",
-        "--unlock", node.account, "--password", str(config.password_file(node.name)), "--allow-insecure-unlock",
+        # unlocked for clique sealing; with no HTTP on geth itself, no --allow-insecure-unlock is needed (or given)
+        "--unlock", node.account, "--password", str(config.password_file(node.name)),
         "--txpool.globalslots", "20000", "--txpool.accountslots", "512", "--txpool.globalqueue", "5000",
         "--rpc.txfeecap", "0",
         "--verbosity", "3",
     ]  # fmt: skip
+
+
+def gateway_command(config: NetworkConfig, node: NodeSpec) -> list[str]:
+    """The command line of a node's RPC gateway (its HTTP port, in front of geth's IPC socket)."""
+    return [sys.executable, "-m", "offchain.network.rpc_gateway", "--ipc", ipc_path(config, node.name),
+            "--listen", f"{HOST}:{node.http_port}"]  # fmt: skip
+
+
+def _gateway_pid_file(config: NetworkConfig, node: str) -> Path:
+    return config.data_dir(node) / "rpc-gateway.pid"
+
+
+def _start_gateway(config: NetworkConfig, node: NodeSpec) -> None:
+    if process.running_pid(_gateway_pid_file(config, node.name), ipc_path(config, node.name)) is None:
+        process.spawn(gateway_command(config, node), log=config.data_dir(node.name) / "rpc-gateway.log",
+                      pid_file=_gateway_pid_file(config, node.name))  # fmt: skip
+
+
+def _stop_gateway(config: NetworkConfig, node: str, *, kill: bool = False) -> None:
+    pid_file, marker = _gateway_pid_file(config, node), ipc_path(config, node)
+    if kill:
+        process.kill(pid_file, marker)
+    else:
+        process.stop(pid_file, marker, timeout=5, name=f"RPC gateway of {node}")
 
 
 def start_nodes(
@@ -192,6 +218,7 @@ def start_nodes(
         started[node.name] = process.spawn(
             geth_command(config, node), log=config.log_file(node.name), pid_file=config.pid_file(node.name)
         )
+        _start_gateway(config, node)
     deadline = time.monotonic() + timeout
     for name, child in started.items():
         _wait_rpc(config, config.node(name), child, deadline)
@@ -315,22 +342,25 @@ def stop_nodes(
 ) -> list[str]:
     """Stops the named nodes (all by default) gracefully (SIGTERM, then SIGKILL after `timeout`).
     Returns the names stopped; the chain data stays, and the next start resumes it."""
-    return [
-        node.name
-        for node in config.select(list(names or []))
+    stopped = []
+    for node in config.select(list(names or [])):
         if process.stop(
             config.pid_file(node.name),
             str(config.data_dir(node.name)),
             timeout=timeout,
             name=f"node {node.name}",
             progress=progress,
-        )
-    ]
+        ):
+            stopped.append(node.name)
+        _stop_gateway(config, node.name)
+    return stopped
 
 
 def kill_node(config: NetworkConfig, name: str) -> None:
-    """Kills a node abruptly (SIGKILL), as a crash would; for failure tests."""
+    """Kills a node abruptly (SIGKILL), as a crash would (its RPC gateway too: the node's endpoint is gone); for
+    failure tests."""
     process.kill(config.pid_file(name), str(config.data_dir(name)))
+    _stop_gateway(config, name, kill=True)
 
 
 # ---------------------------------------------------------------------------------------------- status
@@ -419,7 +449,7 @@ def _vote(config: NetworkConfig, address: str, authorize: bool, *, timeout: floa
         raise NetworkError("no running signer to vote")
     for node in voters:
         progress(f"{node.name} votes to {'add' if authorize else 'remove'} {address}")
-        rpc.call(node.rpc_url, "clique_propose", address, authorize)
+        rpc.ipc_call(ipc_path(config, node.name), "clique_propose", address, authorize)  # votes: IPC only
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -437,4 +467,4 @@ def _vote(config: NetworkConfig, address: str, authorize: bool, *, timeout: floa
         # Withdraw the proposals, so the signers do not keep re-voting (clique keeps proposals until discarded).
         for node in voters:
             with contextlib.suppress(RpcError):
-                rpc.call(node.rpc_url, "clique_discard", address)
+                rpc.ipc_call(ipc_path(config, node.name), "clique_discard", address)

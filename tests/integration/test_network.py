@@ -8,7 +8,10 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from offchain.chain.requests import sample_order
+from offchain.exceptions import RpcError
 from offchain.network import manager, rpc
 from offchain.network.layout import NetworkConfig
 from offchain.settings import PROJECT_ROOT as ROOT
@@ -95,6 +98,23 @@ def test_network_ports__listen_on_loopback_only(network):
     found = listening_addresses(ports)
     assert set(found) == ports
     assert all(addresses == {LOOPBACK} for addresses in found.values()), found
+
+
+def test_signer_node__http_cannot_send_as_the_signer__unlocked_without_the_insecure_flag(network):
+    """Issue 19, point 18: signer nodes ran `--unlock … --allow-insecure-unlock` with eth on HTTP, so any local
+    process could send as a signer. Geth now serves IPC only; the node's HTTP port is its RPC gateway."""
+    node = network.node("boot")  # a signer
+    transfer = {"from": node.account, "to": node.account, "value": "0x1"}
+
+    with pytest.raises(RpcError, match="not served over HTTP"):
+        rpc.call(node.rpc_url, "eth_sendTransaction", transfer)
+    with pytest.raises(RpcError, match="not served over HTTP"):
+        rpc.call(node.rpc_url, "eth_sign", node.account, "0x00")
+    assert int(rpc.call(node.rpc_url, "eth_blockNumber"), 16) > 0  # reading is what HTTP is for
+    command = Path(f"/proc/{manager.pid_of(network, 'boot')}/cmdline").read_bytes().split(b"\0")
+    assert b"--allow-insecure-unlock" not in command
+    assert not [arg for arg in command if arg.startswith(b"--http")]
+    assert rpc.ipc_call(manager.ipc_path(network, "boot"), "eth_sign", node.account, "0x00")  # the operator's IPC
 
 
 # ---------------------------------------------------------------------------------------------- deploy
