@@ -53,6 +53,18 @@ def _place(sdk: Any, signer: Signer, design: Any) -> int:
     return order_id
 
 
+def _matched_then(sdk: Any, owner: Signer, customer: Signer, world: dict[str, Any], status: TwinStatus) -> int:
+    """An order placed and matched by the bot to the world's printer, whose owner then sets `status` (the bot has
+    handled that span); the order's id."""
+    bot, twin_id = world["bot"], world["twin"]
+    order_id = _place(sdk, customer, world["design"])
+    _span(bot)
+    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED
+    owner.transact(sdk.twin_registry.build_set_status(twin_id, status, sender=owner.address))
+    _span(bot)
+    return order_id
+
+
 def test_bot__batch_item_skipped_by_a_race__stays_in_the_pool_and_is_matched_next_span(
     sdk, signer_of, servicer, customer, world, monkeypatch
 ):
@@ -92,14 +104,8 @@ def test_bot__twin_offline_after_matching__match_withdrawn_and_order_kept(sdk, s
     """A printer taken offline after its order was matched strands the match: the bot withdraws it; the unmatch
     (an OrderStatusChanged back to Placed, read in the next span like any other route back to the pool) brings the
     order back, and it is matched again once the printer is back (issue 10, points 1 and 10)."""
-    bot, twin_id = world["bot"], world["twin"]
-    owner = signer_of(servicer)
-    order_id = _place(sdk, signer_of(customer), world["design"])
-    _span(bot)
-    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED
-
-    owner.transact(sdk.twin_registry.build_set_status(twin_id, TwinStatus.OFFLINE, sender=owner.address))
-    _span(bot)
+    bot, twin_id, owner = world["bot"], world["twin"], signer_of(servicer)
+    order_id = _matched_then(sdk, owner, signer_of(customer), world, TwinStatus.OFFLINE)
 
     assert sdk.order_book.status(order_id) == OrderStatus.PLACED
     assert sdk.match_ledger.match(order_id).twin_id == 0
@@ -227,12 +233,7 @@ def test_bot__printer_left_in_maintenance__match_withdrawn_once_the_grace_is_ove
     """A short maintenance keeps the printer's matches (issue 19, point 17); one that lasts past an hour after the
     planned start strands them, with no event to say so: the bot looks again every span and withdraws it."""
     bot, twin_id = world["bot"], world["twin"]
-    owner = signer_of(servicer)
-    order_id = _place(sdk, signer_of(customer), world["design"])
-    _span(bot)
-    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED
-    owner.transact(sdk.twin_registry.build_set_status(twin_id, TwinStatus.MAINTENANCE, sender=owner.address))
-    _span(bot)
+    order_id = _matched_then(sdk, signer_of(servicer), signer_of(customer), world, TwinStatus.MAINTENANCE)
     assert sdk.order_book.status(order_id) == OrderStatus.MATCHED  # within the grace: kept
     assert twin_id in bot.maintenance
 
