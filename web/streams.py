@@ -24,7 +24,7 @@ from offchain.exceptions import ConfigError, RateLimitedError
 
 KEEP_ALIVE = 15.0
 """Seconds between keep-alive comments (and session re-checks) on a quiet stream."""
-RETRY_MS = 2000
+RETRY_MS = 500
 """How long the browser waits before opening the next stream once one ends."""
 
 
@@ -34,7 +34,7 @@ class StreamLimits:
     """Streams open at once on the whole server (waitress runs 64 request threads: 24 always serve pages)."""
     per_session: int = 4
     """Streams open at once per signed-in session (tabs)."""
-    lifetime: float = 60.0
+    lifetime: float = 120.0
     """Seconds a stream stays open before the browser is asked to open a new one."""
 
     def __post_init__(self) -> None:

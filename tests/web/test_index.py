@@ -149,7 +149,7 @@ def test_events_stream__first_event_is_the_orders_table(app, customer, place):
     assert answer.mimetype == "text/event-stream"
     retry, first = next(answer.response).decode(), next(answer.response).decode()
     answer.close()
-    assert retry == "retry: 2000\n\n"  # the browser re-opens the short-lived stream after 2 s
+    assert retry == "retry: 500\n\n"  # the browser re-opens the short-lived stream after 0.5 s
     assert first.startswith("event: orders\n")
     assert f'data-order="{order}"' in first
 

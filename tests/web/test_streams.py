@@ -71,7 +71,7 @@ def test_streams__lifetime_over__stream_ends_and_tells_the_browser_when_to_reope
 
     chunks = [c.decode() for c in open_stream(browser).response]  # ends by itself
 
-    assert chunks[0] == "retry: 2000\n\n"
+    assert chunks[0] == "retry: 500\n\n"
     assert chunks[1].startswith("event: orders\n")
     assert app.extensions["imse"].streams.open == 0
 
