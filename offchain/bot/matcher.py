@@ -48,6 +48,7 @@ SUBSCRIPTIONS = {
     "TwinRegistry": ["TwinStatusChanged", "TwinUpdated"],
 }
 LIVE = (OrderStatus.MATCHED, OrderStatus.PRINTING)  # statuses whose match keeps its printer busy
+PRINTABLE = (TwinStatus.AVAILABLE, TwinStatus.BUSY)  # twin statuses under which a match can still be printed
 
 
 @dataclass
@@ -105,9 +106,6 @@ class MatcherBot:
         self.busy: dict[int, tuple[int, int]] = {
             int(k): (int(v[0]), int(v[1])) for k, v in self.follower.state.get("busy", {}).items()
         }
-        # twins in Maintenance: their matches strand only MAINTENANCE_GRACE past the planned start, with no event
-        # to say so, so they are looked at again in every span until the twin leaves Maintenance
-        self.maintenance: set[int] = {int(t) for t in self.follower.state.get("maintenance", [])}
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -152,22 +150,20 @@ class MatcherBot:
         return {
             "pending": pool_to_json(self.pending),
             "busy": {str(k): list(v) for k, v in sorted(self.busy.items())},
-            "maintenance": sorted(self.maintenance),
         }
 
     def _withdraw_stranded(self, span: Span) -> set[int]:
-        """Matches on twins that changed in the span and can no longer print their order are withdrawn (the bot
-        is a matcher; anyone could). Returns the orders sent back to the pool."""
+        """Matches on twins that changed in the span and can no longer print their order — out of service, in
+        maintenance, or no longer fitting — are withdrawn (the bot is a matcher; anyone could once they are
+        stranded). Returns the orders sent back to the pool."""
         changed = {int(e.args["twinId"]) for e in span.events if e.contract == "TwinRegistry"}
-        for event in span.named("TwinStatusChanged"):
-            if TwinStatus(int(event.args["to"])) == TwinStatus.MAINTENANCE:
-                self.maintenance.add(int(event.args["twinId"]))
-            else:
-                self.maintenance.discard(int(event.args["twinId"]))
         back: set[int] = set()
-        for twin_id in sorted(changed | self.maintenance):
+        for twin_id in sorted(changed):
+            # out of service (maintenance too: the bot is a matcher and re-plans at once, where anyone else waits
+            # for MatchLedger's MAINTENANCE_GRACE), or no longer fitting the order
+            out_of_service = self.chain.twin_registry.twin(twin_id).status not in PRINTABLE
             for order_id in self.view.live_matches(twin_id):
-                if self.view.is_stranded(order_id):
+                if out_of_service or self.view.is_stranded(order_id):
                     self.publisher.unmatch(order_id)
                     log.info(
                         "order %d: its match to twin %d was stranded; withdrawn for re-matching", order_id, twin_id

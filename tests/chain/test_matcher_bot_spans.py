@@ -15,7 +15,7 @@ import pytest
 from offchain.bench.match_latency import design_request, prepare
 from offchain.bot.matcher import MatcherBot, registry_rule
 from offchain.chain.signer import Signer
-from offchain.exceptions import ContentNotFoundError
+from offchain.exceptions import ContentNotFoundError, NotAuthorisedError
 from offchain.printing.samples import box
 from offchain.printing.slicer import Slicer
 from offchain.storage.base import MemoryStorage
@@ -227,20 +227,21 @@ def test_bot__unfetchable_designs__fetched_in_parallel_once_and_the_rest_matched
     assert set(missing) <= set(bot.pending)
 
 
-def test_bot__printer_left_in_maintenance__match_withdrawn_once_the_grace_is_over(
-    sdk, signer_of, servicer, customer, world, chain
+def test_bot__printer_into_maintenance__the_bot_withdraws_at_once_a_stranger_cannot(
+    sdk, signer_of, servicer, customer, stranger, world
 ):
-    """A short maintenance keeps the printer's matches (issue 19, point 17); one that lasts past an hour after the
-    planned start strands them, with no event to say so: the bot looks again every span and withdraws it."""
+    """A twin in Maintenance strands its matches for anyone but a matcher only an hour past their planned start
+    (issue 19, point 17): a stranger cannot withdraw them; the bot, a matcher, re-plans them at once."""
     bot, twin_id = world["bot"], world["twin"]
-    order_id = _matched_then(sdk, signer_of(servicer), signer_of(customer), world, TwinStatus.MAINTENANCE)
-    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED  # within the grace: kept
-    assert twin_id in bot.maintenance
+    order_id = _place(sdk, signer_of(customer), world["design"])
+    _span(bot)
+    assert sdk.order_book.status(order_id) == OrderStatus.MATCHED
+    owner = signer_of(servicer)
+    owner.transact(sdk.twin_registry.build_set_status(twin_id, TwinStatus.MAINTENANCE, sender=owner.address))
+    assert not sdk.match_ledger.is_stranded(order_id)
+    with pytest.raises(NotAuthorisedError, match="MatchLedgerMatchNotStranded"):
+        sdk.match_ledger.build_unmatch(order_id, sender=stranger.address)
 
-    chain.pending_timestamp = sdk.match_ledger.match(order_id).planned_start + 3600
-    chain.mine()
     _span(bot)
 
     assert sdk.order_book.status(order_id) == OrderStatus.PLACED
-    _span(bot)  # the unmatch's OrderStatusChanged brings it back to the pool (the printer is still in maintenance)
-    assert order_id in bot.pending

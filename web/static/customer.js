@@ -89,8 +89,9 @@
   // refusal comes back decoded, the wallet stays closed), the wallet sends, /api/tx says how it ended; the row
   // itself changes when the index pushes the table.
   const ACTIONS = {
-    cancel: { checking: "the cancellation", done: "cancelled", noun: "The cancellation" },
-    reclaim: { checking: "taking back", done: "taken back: it is matched again first", noun: "Taking it back" },
+    cancel: { checking: "the cancellation", sent: "Cancellation", done: "cancelled", failed: "The cancellation" },
+    reclaim: { checking: "taking back", sent: "Taking back", done: "taken back (matched again first)",
+               failed: "Taking it back" },
   };
 
   async function orderAction(id, action) {
@@ -100,11 +101,11 @@
       say("info", `Checking ${words.checking} of order #${id}…`);
       const built = await window.imseWallet.api(`/customer/orders/${id}/${action}`);
       const hash = await window.imseWallet.send(built.tx, (kind, text) => say("info", text));
-      say("info", `${words.noun} of #${id} submitted: waiting for the next block…`, hash);
+      say("info", `${words.sent} of #${id} submitted: waiting for the next block…`, hash);
       for (;;) {
         const state = await (await fetch(`/api/tx/${hash}`, { credentials: "same-origin" })).json();
-        if (state.state === "mined") { say("ok", `Order #${id} ${words.done} (block ${state.block}):`, hash); return; }
-        if (state.state === "failed") { say("error", `${words.noun} failed: ${state.error}`, hash); return; }
+        if (state.state === "mined") { say("ok", `Order #${id} ${words.done} in block ${state.block}:`, hash); return; }
+        if (state.state === "failed") { say("error", `${words.failed} failed: ${state.error}`, hash); return; }
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     } catch (err) {
