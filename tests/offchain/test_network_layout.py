@@ -57,17 +57,24 @@ def test_config__select__unknown_node_raises_and_empty_means_all(tmp_path):
         config.select(["miner"])
 
 
-def test_geth_command__loopback_only_minimal_http_apis(tmp_path, monkeypatch):
+def test_geth_command__ipc_only_unlocked_without_the_insecure_flag(tmp_path, monkeypatch):
+    """Geth serves no HTTP (its node's RPC gateway does), so its account unlocks for sealing without
+    --allow-insecure-unlock, which would let any local process send as the signer (issue 19, point 18)."""
     monkeypatch.setenv("IMSE_TOOLS_BIN", str(tmp_path))
     (tmp_path / "geth").write_text("")
     config = _config(tmp_path)
+    node = config.node("printer")
 
-    command = manager.geth_command(config, config.node("printer"))
+    command = manager.geth_command(config, node)
+    gateway = manager.gateway_command(config, node)
 
     joined = " ".join(command)
-    assert command[command.index("--http.addr") + 1] == "127.0.0.1"
+    assert not [arg for arg in command if arg.startswith(("--http", "--ws"))]
+    assert "--allow-insecure-unlock" not in command
+    assert command[command.index("--unlock") + 1] == node.account
     assert command[command.index("--authrpc.addr") + 1] == "127.0.0.1"
-    assert command[command.index("--http.api") + 1] == "eth,net,web3,clique,txpool"
+    assert gateway[gateway.index("--listen") + 1] == f"127.0.0.1:{node.http_port}"
+    assert gateway[gateway.index("--ipc") + 1] == command[command.index("--ipcpath") + 1]
     assert command[command.index("--miner.gaslimit") + 1] == "30000000"
     assert "--nodiscover" in command
     assert "--mine" not in command  # sealers start over IPC once peered
