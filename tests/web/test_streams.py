@@ -27,25 +27,44 @@ def session_id(browser: Browser) -> str:
         return str(cookie["sid"])
 
 
-def test_streams__over_the_per_session_cap__refused_and_freed_on_close(sdk, tmp_path, node_rpc, customer):
-    """(Streams held open are taken from the gate directly: the test client runs every stream in this one thread,
-    which Flask's streamed contexts do not allow; tests/integration opens real ones against waitress.)"""
+def test_streams__over_the_per_session_cap__the_oldest_ends_and_the_new_one_is_served(sdk, tmp_path, node_rpc,
+                                                                                       customer):  # fmt: skip
+    """A session at its cap (tabs, or pages reloaded before their streams noticed) gets the new stream and its
+    oldest one is told to end — a reload always works, and a session holds at most its cap. (Streams held open are
+    taken from the gate directly: the test client runs every stream in this one thread, which Flask's streamed
+    contexts do not allow; tests/integration opens real ones against waitress.)"""
     app = make_app(sdk, tmp_path, node_rpc, StreamLimits(total=10, per_session=2))
     gate = app.extensions["imse"].streams
     browser = Browser(app)
     browser.sign_in(customer)
+    woken: list[int] = []
     held = [gate.take(session_id(browser)) for _ in range(2)]  # two tabs
+    held[0].wake = lambda: woken.append(0)
 
     third = open_stream(browser)
 
-    assert third.status_code == 429
-    assert third.headers["Retry-After"] == "10"
-    assert "already has 2 live streams open" in third.get_data(as_text=True)
-    assert open_stream(browser, "/gas/events").status_code == 429  # every stream counts
-    held[0]()
-    again = open_stream(browser)
-    assert again.status_code == 200
-    again.close()
+    assert third.status_code == 200
+    assert held[0].evicted.is_set()  # the oldest is told to end…
+    assert woken == [0]
+    assert not held[1].evicted.is_set()  # …the others keep going
+    third.close()
+    held[0].release()
+    assert gate.open == 1
+
+
+def test_streams__evicted_stream__ends_at_once(sdk, tmp_path, node_rpc, customer):
+    app = make_app(sdk, tmp_path, node_rpc, StreamLimits(per_session=1, lifetime=30))
+    gate = app.extensions["imse"].streams
+    browser = Browser(app)
+    browser.sign_in(customer)
+    stream = open_stream(browser)
+    chunks = stream.response
+    assert next(chunks).decode().startswith("retry:")
+    assert next(chunks).decode().startswith("event: orders")
+
+    gate.take(session_id(browser))  # a newer stream of the same session
+
+    assert list(chunks) == []  # ended, long before its lifetime
     assert gate.open == 1
 
 
