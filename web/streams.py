@@ -25,8 +25,9 @@ from flask import Response, stream_with_context
 
 from offchain.exceptions import ConfigError, RateLimitedError
 
-KEEP_ALIVE = 15.0
-"""Seconds between keep-alive comments (and session re-checks) on a quiet stream."""
+KEEP_ALIVE = 5.0
+"""Seconds between keep-alive comments (and session re-checks) on a quiet stream: a write is how the server learns
+that a page went away, so a closed page's stream ends (and frees its slot) within about two of these."""
 RETRY_MS = 500
 """How long the browser waits before opening the next stream once one ends."""
 
@@ -139,17 +140,26 @@ def live(
             with subscription as inbox:
                 slot.wake = lambda: _poke(inbox)
                 yield from first()
+                wrote = time.monotonic()
                 while (left := deadline - time.monotonic()) > 0 and not slot.evicted.is_set():
                     try:
                         topic, data = inbox.get(timeout=min(KEEP_ALIVE, left))
                     except queue.Empty:
-                        if not still_signed_in():
-                            return
-                        yield ": keep-alive\n\n"
-                        continue
+                        topic, data = "", None
                     if slot.evicted.is_set() or not still_signed_in():
                         return
-                    yield from on_message(topic, data)
+                    sent = False
+                    if topic:
+                        for chunk in on_message(topic, data):
+                            sent = True
+                            yield chunk
+                    # a write at least every KEEP_ALIVE, even while publications arrive that change nothing on
+                    # this page (a new block): writing is how the server learns that the page went away
+                    if sent:
+                        wrote = time.monotonic()
+                    elif time.monotonic() - wrote >= KEEP_ALIVE:
+                        wrote = time.monotonic()
+                        yield ": keep-alive\n\n"
         finally:
             slot.release()
 

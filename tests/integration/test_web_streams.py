@@ -82,6 +82,14 @@ def test_streams__200_opened_at_once__pages_still_answer_in_their_normal_time(we
     # notices they are gone, at a keep-alive)
     assert 1 <= opened_here <= 40
     assert statuses.count(429) == SESSIONS * TABS - opened_here  # refused at once, not queued behind the streams
+    clients_left = signed_in_client(web_server)  # a new session: it needs a slot of the server's, not its own
+    freed, served_again = time.monotonic() + 30, False  # closed pages free their slots at their next keep-alive
+    while not served_again and time.monotonic() < freed:
+        with clients_left.stream("GET", "/customer/events") as again:
+            served_again = again.status_code == 200
+        time.sleep(0.5)
+    assert served_again, "the closed streams never gave their slots back"
+    clients_left.close()
     busy = statistics.median(loaded)
     print(
         f"\npages (/healthz + /explorer/): median {normal * 1000:.0f} ms idle, {busy * 1000:.0f} ms (max "
