@@ -22,6 +22,16 @@ def open_stream(browser: Browser, path: str = "/customer/events"):
     return browser.client.get(path, base_url=browser.base_url, buffered=False)
 
 
+def begun_stream(app, account):
+    """A signed-in browser and the chunks of its My orders stream, past the retry line and the first table."""
+    browser = Browser(app)
+    browser.sign_in(account)
+    chunks = open_stream(browser).response
+    assert next(chunks).decode().startswith("retry:")
+    assert next(chunks).decode().startswith("event: orders")
+    return browser, chunks
+
+
 def session_id(browser: Browser) -> str:
     with browser.client.session_transaction(base_url=browser.base_url) as cookie:
         return str(cookie["sid"])
@@ -55,12 +65,7 @@ def test_streams__over_the_per_session_cap__the_oldest_ends_and_the_new_one_is_s
 def test_streams__evicted_stream__ends_at_once(sdk, tmp_path, node_rpc, customer):
     app = make_app(sdk, tmp_path, node_rpc, StreamLimits(per_session=1, lifetime=30))
     gate = app.extensions["imse"].streams
-    browser = Browser(app)
-    browser.sign_in(customer)
-    stream = open_stream(browser)
-    chunks = stream.response
-    assert next(chunks).decode().startswith("retry:")
-    assert next(chunks).decode().startswith("event: orders")
+    browser, chunks = begun_stream(app, customer)
 
     gate.take(session_id(browser))  # a newer stream of the same session
 
@@ -98,12 +103,7 @@ def test_streams__lifetime_over__stream_ends_and_tells_the_browser_when_to_reope
 def test_streams__signed_out__stream_ends_at_the_next_keep_alive(sdk, tmp_path, node_rpc, customer, monkeypatch):
     monkeypatch.setattr("web.streams.KEEP_ALIVE", 0.05)
     app = make_app(sdk, tmp_path, node_rpc, StreamLimits(lifetime=30))
-    browser = Browser(app)
-    browser.sign_in(customer)
-    stream = open_stream(browser)
-    chunks = stream.response
-    assert next(chunks).decode().startswith("retry:")
-    assert next(chunks).decode().startswith("event: orders")
+    browser, chunks = begun_stream(app, customer)
     assert next(chunks).decode() == ": keep-alive\n\n"
 
     browser.post("/auth/logout")
