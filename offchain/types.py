@@ -5,8 +5,10 @@ The values must equal the Solidity declaration order; tests/contracts/test_enums
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
+
+from offchain.exceptions import TwinValidationError
 
 CONTRACT_NAMES: tuple[str, ...] = ("TwinRegistry", "OrderBook", "MatchLedger", "ExecutionLog")
 """The four deployable contracts of the platform, in deployment order."""
@@ -118,3 +120,50 @@ class Capability:
     def as_tuple(self) -> tuple[int, int, int, int, int, int]:
         """The TwinRegistry.Capability struct, in field order."""
         return (self.build_x, self.build_y, self.build_z, self.accuracy, self.material_mask, self.colour_mask)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What an order asks for, as far as the constraints look at it."""
+
+    size_u: int
+    size_v: int
+    size_w: int
+    material: int
+    colour: int
+    accuracy: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The material and colour catalogue: code → display name (as TwinRegistry's CatalogueEntryAdded events and the
+    deployment parameters give it)."""
+
+    materials: dict[int, str] = field(default_factory=dict)
+    colours: dict[int, str] = field(default_factory=dict)
+
+    def material_mask(self, names: list[str], where: str) -> int:
+        return _mask(self.materials, names, where, "material")
+
+    def colour_mask(self, names: list[str], where: str) -> int:
+        return _mask(self.colours, names, where, "colour")
+
+    def all_colours(self) -> int:
+        return sum(1 << code for code in self.colours)
+
+    def material_names(self, mask: int) -> list[str]:
+        return [name for code, name in sorted(self.materials.items()) if mask >> code & 1]
+
+    def colour_names(self, mask: int) -> list[str]:
+        return [name for code, name in sorted(self.colours.items()) if mask >> code & 1]
+
+
+def _mask(entries: dict[int, str], names: list[str], where: str, what: str) -> int:
+    by_name = {name.lower(): code for code, name in entries.items()}
+    unknown = [name for name in names if name.lower() not in by_name]
+    if unknown:
+        known = ", ".join(entries.values()) or "none"
+        raise TwinValidationError(
+            [f"{where}: {what}(s) {', '.join(map(repr, unknown))} not in the catalogue ({known})"]
+        )
+    return sum(1 << by_name[name.lower()] for name in names)

@@ -296,8 +296,8 @@ def web(cli_ctx, period, orders, updates, render_orders, newcomers, out, base_po
     from offchain.bench import web as bench
     from offchain.chain.connection import connect
     from offchain.network import swarm
+    from web.platform.settings import WebSettings
     from web.service import WebService
-    from web.settings import WebSettings
 
     log = cli_ctx.logger.info
     out.mkdir(parents=True, exist_ok=True)

@@ -18,11 +18,11 @@ from offchain.bot.service import BotService
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.connection import web3_at
 from offchain.chain.registry import registry_path
-from offchain.chain.rules import register_rule
 from offchain.cli.ape_platform import connected_chain, echo_json, guarded, json_option, signer_for
 from offchain.cli.script_options import ipfs_option, ipfs_url, registry_option, storage
 from offchain.matching.rules import shipped_rule
 from offchain.network.layout import NetworkConfig
+from offchain.services.rules import register_rule
 from offchain.settings import PROJECT_ROOT, data_dir, network_dir
 from offchain.text import table
 

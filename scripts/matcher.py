@@ -26,15 +26,15 @@ from offchain.canonical import parse_json
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.connection import Chain
 from offchain.chain.records import MatchInput
-from offchain.chain.rules import register_rule
 from offchain.cli.ape_platform import connected_chain, echo_json, guarded, json_option, send, signer_for
 from offchain.cli.script_options import ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
-from offchain.matching.constraints import Part, check
+from offchain.matching.constraints import check
 from offchain.matching.rules import parse_rule
+from offchain.services.rules import register_rule
 from offchain.storage.kubo import KuboStorage
 from offchain.text import table
-from offchain.types import Constraint, OrderStatus, SkipReason, TwinKind, TwinStatus
+from offchain.types import Constraint, OrderStatus, Part, SkipReason, TwinKind, TwinStatus
 
 logs_to_stderr()  # stdout carries only results
 

@@ -25,12 +25,12 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from offchain.chain.ape_logs import logs_to_stderr
 from offchain.chain.connection import Chain
-from offchain.chain.ordering import OrderChoices, PreparedOrder, Shipping, check_choices, prepare_order
 from offchain.cli.ape_platform import connected_chain, echo_json, guarded, json_option, send, signer_for
 from offchain.cli.messages import message
 from offchain.cli.script_options import ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
 from offchain.printing.stl import read_stl
+from offchain.services.ordering import OrderChoices, PreparedOrder, Shipping, check_choices, prepare_order
 from offchain.settings import data_dir
 from offchain.text import table
 from offchain.types import OrderStatus

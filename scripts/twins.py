@@ -29,11 +29,11 @@ from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 
 from offchain.canonical import parse_json
 from offchain.chain.ape_logs import logs_to_stderr
-from offchain.chain.twin_history import verify_history
-from offchain.chain.twin_service import TwinService
 from offchain.cli.ape_platform import connected_chain, guarded, signer_for
 from offchain.cli.script_options import ipfs_option, registry_option, storage
 from offchain.exceptions import ImseError
+from offchain.services.twin_history import verify_history
+from offchain.services.twin_service import TwinService
 from offchain.settings import data_dir
 from offchain.text import table
 from offchain.twins.drafts import DraftStore

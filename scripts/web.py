@@ -7,7 +7,7 @@
 `up` serves the app with waitress on 127.0.0.1 and waits until it answers; the URL is printed last. With
 `--faucet-account` the server runs the faucet from that ape account (a genesis-funded test account on the dev network,
 a funded keyfile account of the consortium elsewhere); its key reaches the server through the environment. Files:
-data/web/ (web.sqlite, secret.key, web.pid, web.log). Settings also from IMSE_WEB_* (see web/settings.py).
+data/web/ (web.sqlite, secret.key, web.pid, web.log). Settings also from IMSE_WEB_* (see web/platform/settings.py).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from offchain.network.layout import NetworkConfig
 from offchain.network.swarm import SwarmConfig
 from offchain.settings import TEST_MNEMONIC, ipfs_dir, network_dir
 from offchain.text import table
+from web.platform.settings import WebSettings
 from web.service import WebService
-from web.settings import WebSettings
 
 
 def _say(text: str) -> None:

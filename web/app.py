@@ -1,6 +1,6 @@
-"""The Flask app factory: `create_app(settings)` wires the chain, the web database, CSRF, sessions, error pages and
-the blueprints. Served by waitress (`ape run web up`, started by `make up`); never Flask's development server
-outside tests."""
+"""The Flask app factory: `create_app(settings)` builds the platform (web.platform.build), then wires CSRF,
+sessions, error pages and the blueprints of the explorers. Served by waitress (`ape run web up`, started by
+`make up`); never Flask's development server outside tests."""
 
 from __future__ import annotations
 
@@ -10,26 +10,14 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from offchain.chain.connection import Chain, connect
-from offchain.chain.registry import load_registry
-from offchain.devnet import is_dev_network
-from offchain.printing.slicer import Slicer
+from offchain.chain.connection import Chain
 from offchain.storage.base import Storage
-from offchain.storage.kubo import KuboStorage
-from web import auth, chain_api, customer, errors, explorer, origin, pages
-from web.chain_api import NodeRpc
-from web.context import DesignFiles, JsonRpc, Platform
-from web.events import Broker
-from web.faucet import views as faucet_views
-from web.faucet.ledger import DripLedger
-from web.faucet.service import Faucet
-from web.housekeeping import Housekeeping
-from web.index import ChainIndex
-from web.limits import Limiters
-from web.matcher_report import MatcherReport
-from web.settings import WebSettings
-from web.store import Store
-from web.streams import StreamGate
+from web import customer, gas, ledger, pages
+from web.platform import auth, chain_api, errors, origin
+from web.platform.build import build_platform
+from web.platform.context import JsonRpc
+from web.platform.housekeeping import Housekeeping
+from web.platform.settings import WebSettings
 
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 """Nothing from elsewhere, no framing (clickjacking), no <base> or form target pointing away."""
@@ -48,7 +36,8 @@ def create_app(
     swarm at `settings.ipfs_url`. With `follow` the chain index follows the chain in a background thread (unit tests
     call `index.sync()` instead)."""
     settings = settings or WebSettings.from_env()
-    chain = chain or connect(settings.rpc_url, load_registry(settings.registry))
+    imse = build_platform(settings, chain=chain, node_rpc=node_rpc, storage=storage)
+    chain = imse.chain
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.session_key(),
@@ -62,36 +51,17 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session cookie
         IMSE_SESSION_SECONDS=settings.session_hours * 3600,
     )
-    broker = Broker()
-    index = ChainIndex(chain, settings.state_dir / "index.sqlite", broker)
-    store = Store(settings.database, shipping_key=settings.shipping_key)
-    faucet = Faucet(chain, DripLedger(store), broker, settings.faucet, settings.faucet_key, settings.currency_symbol)
-    dev_network = is_dev_network(chain.registry.chain_id, chain.registry.deployer)
-    app.extensions["imse"] = Platform(
-        settings,
-        chain,
-        store,
-        node_rpc or NodeRpc(settings.rpc_url),
-        storage or KuboStorage(settings.ipfs_url),
-        DesignFiles(settings.state_dir / "designs"),
-        Slicer(settings.state_dir / "slicer", timeout=120),
-        broker,
-        index,
-        faucet,
-        MatcherReport(settings.matcher_report),
-        StreamGate(settings.streams),
-        Limiters(),
-        dev_network,
-    )
+    app.extensions["imse"] = imse
+    index, faucet, dev_network = imse.index, imse.faucet, imse.dev_network
     if follow:
         index.start()
         faucet.start()
-        Housekeeping(store, index).start()
+        Housekeeping(imse.store, index).start()
     origin.register(app, settings)  # before CSRF and every route: a foreign Host gets nothing else
     csrf = CSRFProtect(app)
     csrf.exempt(chain_api.rpc)  # called by the wallet's own background, with no cookie: it relays signed data only
     errors.register(app)
-    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, customer.api, explorer.bp, faucet_views.bp):
+    for blueprint in (pages.bp, auth.bp, chain_api.bp, customer.bp, customer.api, ledger.bp, ledger.old, gas.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
@@ -123,6 +93,6 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(ok=True, chain_id=chain.registry.chain_id, block=chain.w3.eth.block_number, indexed=index.block)
+        return jsonify(ok=True, chain_id=chain.registry.chain_id, block=chain.head(), indexed=index.block)
 
     return app

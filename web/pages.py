@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from web.auth import current
-from web.context import platform
-from web.faucet.views import card_context
+from web.platform.auth import current
+from web.platform.context import platform
+from web.platform.gas_card import card_context
 
 bp = Blueprint("pages", __name__)
 

@@ -18,7 +18,7 @@ import waitress
 
 from offchain.exceptions import ImseError
 from web.app import create_app
-from web.settings import WebSettings
+from web.platform.settings import WebSettings
 
 THREADS = 64
 """Request threads; live streams take at most StreamLimits.total of them (40), the rest always serve pages."""

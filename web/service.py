@@ -13,7 +13,7 @@ import httpx
 from offchain import process
 from offchain.exceptions import ConfigError
 from offchain.process import Progress
-from web.settings import WebSettings
+from web.platform.settings import WebSettings
 
 
 @dataclass(frozen=True)

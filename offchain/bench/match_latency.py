@@ -19,10 +19,10 @@ from typing import Any
 from offchain.chain.connection import Chain, connect, web3_at
 from offchain.chain.records import OrderRequest
 from offchain.chain.registry import Registry
-from offchain.chain.rules import register_rule
 from offchain.chain.signer import Signer
-from offchain.chain.twin_service import TwinService
 from offchain.matching.rules import shipped_rule
+from offchain.services.rules import register_rule
+from offchain.services.twin_service import TwinService
 from offchain.storage.base import Storage
 from offchain.text import table
 from offchain.twins.schema import example_of

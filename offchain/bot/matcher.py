@@ -38,7 +38,8 @@ from offchain.exceptions import ChainError, ImseError, NetworkError
 from offchain.matching.model import Assignment, PendingOrder, Unmatched
 from offchain.matching.snapshot import Snapshot
 from offchain.printing.slicer import Slicer
-from offchain.storage.base import Storage, fetch_verified
+from offchain.services.rules import RuleRef
+from offchain.storage.base import Storage
 from offchain.types import OrderStatus, TwinStatus
 
 log = logging.getLogger("imse.matcher")
@@ -49,13 +50,6 @@ SUBSCRIPTIONS = {
 }
 LIVE = (OrderStatus.MATCHED, OrderStatus.PRINTING)  # statuses whose match keeps its printer busy
 PRINTABLE = (TwinStatus.AVAILABLE, TwinStatus.BUSY)  # twin statuses under which a match can still be printed
-
-
-@dataclass
-class RuleRef:
-    rule_id: int
-    version: int
-    spec: dict[str, Any]
 
 
 @dataclass
@@ -276,16 +270,3 @@ class MatcherBot:
         for item in inputs:  # busy at once: the next plan must not book the same time before these confirm
             self.busy[item.order_id] = (item.twin_id, item.planned_start + item.estimated_seconds)
         return hashes
-
-
-def registry_rule(chain: Chain, storage: Storage, rule_id: int, version: int | None = None) -> RuleRef:
-    """A registered rule's spec from IPFS, checked against its digest on chain (latest version by default)."""
-    ledger = chain.match_ledger
-    version = version or ledger.latest_rule_version(rule_id)
-    if version == 0:
-        raise ImseError(f"no rule {rule_id} is registered (register one: `ape run matcher rules register FILE`)")
-    found = [r for r in ledger.rules(rule_id) if r.version == version]
-    if not found:
-        raise ImseError(f"rule {rule_id} has no version {version} (see `ape run matcher rules list`)")
-    digest = ledger.rule_spec_digest(rule_id, version)
-    return RuleRef(rule_id, version, json.loads(fetch_verified(storage, found[-1].spec_cid, digest)))

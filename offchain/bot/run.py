@@ -8,9 +8,10 @@ import sys
 import threading
 from pathlib import Path
 
-from offchain.bot.matcher import MatcherBot, registry_rule
+from offchain.bot.matcher import MatcherBot
 from offchain.chain.connection import Chain
 from offchain.printing.slicer import Slicer
+from offchain.services.rules import load_rule
 from offchain.settings import data_dir
 from offchain.storage.base import Storage
 
@@ -33,7 +34,7 @@ def run_matcher(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per IPFS request would drown the bot's own
     chain.check_wiring()
-    rule = registry_rule(chain, storage, rule_id, rule_version)
+    rule = load_rule(chain, storage, rule_id, rule_version)
     bot = MatcherBot(
         chain,
         storage,

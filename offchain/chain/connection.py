@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from offchain.chain.execution_log import ExecutionLog
     from offchain.chain.match_ledger import MatchLedger
     from offchain.chain.order_book import OrderBook
+    from offchain.chain.transactions import Transactions
     from offchain.chain.twin_registry import TwinRegistry
 
 
@@ -93,17 +94,12 @@ class Chain:
 
         return ExecutionLog(self)
 
-    def describe_call(self, to: str, data: str) -> tuple[str, str]:
-        """(contract, function) of a call to one of the registry's contracts, named from its ABI; the address and
-        the selector when the call is not to one of ours (or names no function of it)."""
-        selector = data[:10].lower()
-        for entry in self.registry.contracts.values():
-            if entry.address.lower() == to.lower():
-                try:
-                    return entry.name, str(self.contract(entry.name).get_function_by_selector(selector).fn_name)
-                except ValueError:
-                    return entry.name, selector
-        return to, selector
+    @cached_property
+    def transactions(self) -> Transactions:
+        """Reads of transactions, receipts, blocks and fees (outcomes, failure reasons, decoding, names)."""
+        from offchain.chain.transactions import Transactions
+
+        return Transactions(self)
 
     def check_wiring(self) -> None:
         """RegistryError unless OrderBook's status writers are the registry's MatchLedger and ExecutionLog — the
@@ -123,12 +119,6 @@ class Chain:
 
     def block_hash(self, number: int) -> str:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
-
-    def fee_per_gas(self) -> int:
-        """The most a wallet offers per gas now: twice the base fee plus the node's suggested tip (EIP-1559, as
-        MetaMask and `Signer` price a transaction); what a sender's balance must cover per unit of gas."""
-        base = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0))
-        return 2 * base + int(self.w3.eth.max_priority_fee)
 
     def genesis_hash(self) -> str:
         return self.block_hash(0)

@@ -7,8 +7,7 @@ from typing import Any
 
 from offchain.chain.contract import ContractWrapper, UnsignedTx
 from offchain.chain.records import Match, MatchInput, Rule
-from offchain.matching.constraints import Part
-from offchain.types import MAX_BATCH_SIZE, Capability, Constraint, SkipReason
+from offchain.types import MAX_BATCH_SIZE, Capability, Constraint, Part, SkipReason
 
 
 class MatchLedger(ContractWrapper):

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from web3 import Web3
-from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.exceptions import Web3Exception
 
 from offchain.chain.contract import UnsignedTx
-from offchain.chain.errors import exception_revert_data, is_revert
+from offchain.chain.transactions import fee_cap, hex_of
 from offchain.exceptions import ChainError, ContractRevertError, ImseError, TransactionTimeoutError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Signer:
         TransactionTimeoutError when it was not mined before the deadline (nothing else is sent for it)."""
         self._check_sender(tx)
         nonce = self._take_nonce()
-        return self._until_mined(tx, nonce, self.tip_wei, 2 * self._base_fee() + self.tip_wei, [], deadline_seconds)
+        return self._until_mined(tx, nonce, self.tip_wei, fee_cap(self._base_fee(), self.tip_wei), [], deadline_seconds)
 
     def _until_mined(
         self, tx: UnsignedTx, nonce: int, tip: int, max_fee: int, hashes: list[bytes], deadline_seconds: float
@@ -95,7 +95,7 @@ class Signer:
                     f"{tx.describe()} from {self.address} (nonce {nonce}) was not mined within {deadline_seconds:.0f} s"
                     f" ({len(hashes)} fee level(s) tried; last hash 0x{hashes[-1].hex()})"
                 )
-            tip, max_fee = math.ceil(tip * 1.25), math.ceil(max(max_fee, 2 * self._base_fee() + tip) * 1.25)
+            tip, max_fee = math.ceil(tip * 1.25), math.ceil(max(max_fee, fee_cap(self._base_fee(), tip)) * 1.25)
 
     def transact_all(
         self,
@@ -111,7 +111,7 @@ class Signer:
         sent: list[tuple[UnsignedTx, bytes]] = []
         for tx in txs:
             self._check_sender(tx)
-            sent.append((tx, self._sign_and_send(tx, self._take_nonce(), self.tip_wei, 2 * base + self.tip_wei)))
+            sent.append((tx, self._sign_and_send(tx, self._take_nonce(), self.tip_wei, fee_cap(base, self.tip_wei))))
         receipts: dict[int, Any] = {}
         give_up = time.monotonic() + deadline_seconds
         while len(receipts) < len(sent) and time.monotonic() < give_up:
@@ -151,9 +151,9 @@ class Signer:
                 )
             tx, old_tip, old_cap = self._pooled_call(found)
             tip = max(math.ceil(old_tip * 1.25), self.tip_wei)
-            max_fee = max(math.ceil(old_cap * 1.25), 2 * self._base_fee() + tip)
+            cap = max(math.ceil(old_cap * 1.25), fee_cap(self._base_fee(), tip))
             try:
-                outcomes.append(self._until_mined(tx, nonce, tip, max_fee, [bytes.fromhex(found["hash"][2:])],
+                outcomes.append(self._until_mined(tx, nonce, tip, cap, [bytes.fromhex(found["hash"][2:])],
                                                   deadline_seconds))  # fmt: skip
             except (ContractRevertError, TransactionTimeoutError) as err:
                 outcomes.append(err)
@@ -178,7 +178,7 @@ class Signer:
                              "not one an agent sends; replace it by hand")  # fmt: skip
         to = Web3.to_checksum_address(str(found["to"]))
         data = str(found.get("input") or "0x")
-        contract, function = self.chain.describe_call(to, data)
+        contract, function = self.chain.transactions.describe_call(to, data)
         tx = UnsignedTx(contract, function, self.address, to, data, int(found["gas"], 16), self.chain.registry.chain_id,
                         int(found.get("value") or "0x0", 16))  # fmt: skip
         legacy = int(found.get("gasPrice") or "0x0", 16)
@@ -217,34 +217,19 @@ class Signer:
     def _any_receipt(self, hashes: list[bytes]) -> Any:
         for tx_hash in hashes:
             try:
-                return self.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
-                continue
+                receipt = self.chain.transactions.receipt(hex_of(tx_hash))
             except (Web3Exception, OSError):
                 return None  # a hiccup: look again on the next poll
+            if receipt is not None:
+                return receipt
         return None
 
     def _outcome(self, tx: UnsignedTx, receipt: Any) -> Sent:
-        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        tx_hash = hex_of(receipt["transactionHash"])
         if int(receipt["status"]) == 1:
             return Sent(tx_hash, int(receipt["blockNumber"]), int(receipt["gasUsed"]), receipt)
-        raise self._failure(tx, receipt, tx_hash)
-
-    def _failure(self, tx: UnsignedTx, receipt: Any, tx_hash: str) -> Exception:
-        """The custom error of a failed transaction, recovered by replaying it on its block's parent state."""
         call = {"from": tx.sender, "to": tx.to, "data": tx.data, "value": tx.value, "gas": tx.gas}
-        try:
-            self.chain.w3.eth.call(call, max(0, int(receipt["blockNumber"]) - 1))  # type: ignore[arg-type]
-        except Exception as err:
-            if not (is_revert(err) or isinstance(err, Web3Exception | OSError)):
-                raise
-            data = exception_revert_data(err)
-            decoded = self.chain.errors.error(tx.contract, data, function=tx.function, tx_hash=tx_hash)
-            if decoded is not None:
-                return decoded
-        used = int(receipt["gasUsed"])
-        out_of_gas = " (it used all its gas)" if used >= tx.gas else ""
-        return ChainError(f"{tx.describe()} failed on chain in transaction {tx_hash}{out_of_gas}")
+        raise self.chain.transactions.failure(tx_hash, receipt, call=call, function=tx.function)
 
     # ------------------------------------------------------------------------------------------ nonce and fees
 
@@ -254,8 +239,7 @@ class Signer:
         return nonce
 
     def _base_fee(self) -> int:
-        block = self.chain.w3.eth.get_block("latest")
-        return int(block.get("baseFeePerGas", 0) or 0)
+        return self.chain.transactions.base_fee()
 
     def stuck_seconds(self) -> float:
         """How long to wait before replacing: 8 block periods (measured once from the last two blocks), ≥ 4 s."""
@@ -266,7 +250,4 @@ class Signer:
         return self._stuck_seconds
 
     def _nonce(self, block: str) -> int:
-        try:
-            return int(self.chain.w3.eth.get_transaction_count(self.address, block))  # type: ignore[arg-type]
-        except (Web3Exception, OSError) as err:
-            raise ChainError(f"cannot read the nonce of {self.address}: {err}") from err
+        return self.chain.transactions.nonce(self.address, block)

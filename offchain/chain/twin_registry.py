@@ -7,8 +7,7 @@ from typing import Any
 from offchain.chain.contract import ContractWrapper, UnsignedTx
 from offchain.chain.records import TwinRecord
 from offchain.exceptions import TwinNotFoundError
-from offchain.twins.capability import Catalogue
-from offchain.types import Capability, CatalogueKind, TwinKind, TwinStatus
+from offchain.types import Capability, Catalogue, CatalogueKind, TwinKind, TwinStatus
 
 
 class TwinRegistry(ContractWrapper):

@@ -8,21 +8,7 @@ All lengths are micrometres.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from offchain.types import CATALOGUE_SIZE, Capability, Constraint
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """What an order asks for, as far as the constraints look at it."""
-
-    size_u: int
-    size_v: int
-    size_w: int
-    material: int
-    colour: int
-    accuracy: int
+from offchain.types import CATALOGUE_SIZE, Capability, Constraint, Part
 
 
 def _in_mask(code: int, mask: int) -> bool:

@@ -15,48 +15,12 @@ a validation error, since TwinRegistry would refuse the capability anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from offchain.exceptions import TwinValidationError
-from offchain.types import Capability
+from offchain.types import Capability, Catalogue
 
 UM_PER_MM = 1000
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The material and colour catalogue: code → display name (as TwinRegistry's CatalogueEntryAdded events and the
-    deployment parameters give it)."""
-
-    materials: dict[int, str] = field(default_factory=dict)
-    colours: dict[int, str] = field(default_factory=dict)
-
-    def material_mask(self, names: list[str], where: str) -> int:
-        return _mask(self.materials, names, where, "material")
-
-    def colour_mask(self, names: list[str], where: str) -> int:
-        return _mask(self.colours, names, where, "colour")
-
-    def all_colours(self) -> int:
-        return sum(1 << code for code in self.colours)
-
-    def material_names(self, mask: int) -> list[str]:
-        return [name for code, name in sorted(self.materials.items()) if mask >> code & 1]
-
-    def colour_names(self, mask: int) -> list[str]:
-        return [name for code, name in sorted(self.colours.items()) if mask >> code & 1]
-
-
-def _mask(entries: dict[int, str], names: list[str], where: str, what: str) -> int:
-    by_name = {name.lower(): code for code, name in entries.items()}
-    unknown = [name for name in names if name.lower() not in by_name]
-    if unknown:
-        known = ", ".join(entries.values()) or "none"
-        raise TwinValidationError(
-            [f"{where}: {what}(s) {', '.join(map(repr, unknown))} not in the catalogue ({known})"]
-        )
-    return sum(1 << by_name[name.lower()] for name in names)
 
 
 def _um(value: float) -> int:

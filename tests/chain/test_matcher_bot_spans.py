@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from offchain.bench.match_latency import design_request, prepare
-from offchain.bot.matcher import MatcherBot, registry_rule
+from offchain.bot.matcher import MatcherBot
 from offchain.chain.signer import Signer
 from offchain.exceptions import ContentNotFoundError, NotAuthorisedError
 from offchain.printing.samples import box
 from offchain.printing.slicer import Slicer
+from offchain.services.rules import load_rule
 from offchain.storage.base import MemoryStorage
 from offchain.types import CatalogueKind, OrderStatus, SkipReason, TwinStatus
 
@@ -33,7 +34,7 @@ def world(sdk, signer_of, admin, servicer, matcher, customer, tmp_path) -> dict[
         sdk, storage, signer_of(servicer), signer_of(matcher), printers=1, designs=[(box(15, 15, 8), 15_000)]
     )
     bot = MatcherBot(
-        sdk, storage, Slicer(tmp_path / "slicer"), matcher.private_key, registry_rule(sdk, storage, prepared.rule_id),
+        sdk, storage, Slicer(tmp_path / "slicer"), matcher.private_key, load_rule(sdk, storage, prepared.rule_id),
         tmp_path / "checkpoint.json", confirmations=0,
     )  # fmt: skip
     (twin_id,) = prepared.twin_ids

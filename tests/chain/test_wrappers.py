@@ -159,7 +159,7 @@ def test_match_and_tasks__whole_story(sdk, signer_of, placed, twin, matcher, ser
 
 
 def test_match_ledger__check__same_verdict_as_the_chain(sdk) -> None:
-    from offchain.matching.constraints import Part
+    from offchain.types import Part
 
     assert sdk.match_ledger.check(Part(10, 10, 10, 0, 0, 200), CAPABILITY) == Constraint.NONE
     assert sdk.match_ledger.check(Part(10, 10, 300_000, 0, 0, 200), CAPABILITY) == Constraint.HEIGHT

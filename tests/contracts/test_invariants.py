@@ -32,8 +32,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from offchain.matching.constraints import Part, check
-from offchain.types import Capability, Constraint, OrderStatus, TwinKind, TwinStatus, order_moves
+from offchain.matching.constraints import check
+from offchain.types import Capability, Constraint, OrderStatus, Part, TwinKind, TwinStatus, order_moves
 from tests.contracts.values import DEFAULT_CAPABILITY, MM, capability_tuple, order_request
 
 POOL = (OrderStatus.PLACED, OrderStatus.REWORK)

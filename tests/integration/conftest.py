@@ -160,7 +160,7 @@ def web_server(
 ) -> Iterator[str]:
     """The web platform served the way `make up` serves it (waitress, `python -m web.serve`) on the session's
     network and swarm; yields its URL."""
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     settings = WebSettings(
         port=WEB_PORT,

@@ -20,8 +20,8 @@ from offchain.bench.match_latency import ALL_DAY, design_request, prepare
 from offchain.bot.service import bot_command
 from offchain.chain.connection import Chain
 from offchain.chain.signer import Signer
-from offchain.chain.twin_service import TwinService
 from offchain.printing.samples import box
+from offchain.services.twin_service import TwinService
 from offchain.storage.kubo import KuboStorage
 from offchain.twins.schema import example_of
 from offchain.types import OrderStatus, TwinStatus

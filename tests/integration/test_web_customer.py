@@ -201,5 +201,5 @@ def test_customer__pending_then_reloaded_then_sped_up__the_page_follows_the_repl
     replacement = wallet.speed_up()
 
     expect(page.locator("#tx-status")).to_contain_text("Published: orders #", timeout=60_000)
-    assert page.locator("#tx-status a").get_attribute("href") == f"/explorer/tx/{replacement}"
+    assert page.locator("#tx-status a").get_attribute("href") == f"/ledger/tx/{replacement}"
     expect(page.locator("#cart")).to_contain_text("Your cart is empty")

@@ -89,7 +89,7 @@ def test_dev_wallet__browser_without_a_wallet__places_an_order(web_server, new_p
 def consortium_server(network, registry_file, ipfs, tmp_path_factory):
     """The same chain served as a consortium would: deployed by a key that is not one of the well-known test
     accounts (the registry says who deployed), so it is not the dev network."""
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     folder = tmp_path_factory.mktemp("consortium")
     registry = json.loads(registry_file.read_text())

@@ -40,7 +40,7 @@ def page_times(url: str, rounds: int = 10) -> list[float]:
         for _ in range(rounds):
             started = time.perf_counter()
             assert client.get("/healthz").status_code == 200
-            assert client.get("/explorer/").status_code == 200
+            assert client.get("/ledger/").status_code == 200
             times.append(time.perf_counter() - started)
     return times
 
@@ -92,7 +92,7 @@ def test_streams__200_opened_at_once__pages_still_answer_in_their_normal_time(we
     clients_left.close()
     busy = statistics.median(loaded)
     print(
-        f"\npages (/healthz + /explorer/): median {normal * 1000:.0f} ms idle, {busy * 1000:.0f} ms (max "
+        f"\npages (/healthz + /ledger/): median {normal * 1000:.0f} ms idle, {busy * 1000:.0f} ms (max "
         f"{max(loaded) * 1000:.0f} ms) with {opened_here} streams open and {statuses.count(429)} refused"
     )
     assert statistics.median(loaded) < max(0.5, 5 * normal), (normal, loaded)

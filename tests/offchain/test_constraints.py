@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.matching.constraints import Part, check
-from offchain.types import Capability, Constraint
+from offchain.matching.constraints import check
+from offchain.types import Capability, Constraint, Part
 
 PRINTER = Capability(
     build_x=220_000, build_y=200_000, build_z=250_000, accuracy=100, material_mask=0b101, colour_mask=0b10

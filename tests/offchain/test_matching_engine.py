@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from offchain.exceptions import ConfigError
 from offchain.matching import generate
-from offchain.matching.constraints import Part, check
+from offchain.matching.constraints import check
 from offchain.matching.engine import plan
 from offchain.matching.metrics import quality
 from offchain.matching.model import PendingOrder, PrinterState, shift_intervals
 from offchain.matching.optimise import optimise
 from offchain.matching.rules import SHIPPED, parse_rule, shipped_rule
-from offchain.types import Capability, TwinStatus
+from offchain.types import Capability, Part, TwinStatus
 from tests.offchain.test_plan_feasibility import union
 
 NOW = 1_800_000_000  # a Friday, 2027-01-15 08:00 UTC

@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from offchain.chain.ordering import OrderChoices, Shipping, check_choices, prepare_order
 from offchain.cli.messages import message
 from offchain.exceptions import ConfigError, NotAuthorisedError, StlError
 from offchain.printing.samples import box
+from offchain.services.ordering import OrderChoices, Shipping, check_choices, prepare_order
 from offchain.storage.base import MemoryStorage
-from offchain.twins.capability import Catalogue
+from offchain.types import Catalogue
 
 NOW = 1_800_000_000
 CATALOGUE = Catalogue({0: "PLA", 2: "PETG"}, {0: "white", 3: "red"})

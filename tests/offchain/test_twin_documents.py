@@ -9,10 +9,10 @@ import pytest
 
 from offchain.canonical import canonical_bytes, digest, parse_json
 from offchain.exceptions import PatchError, TwinValidationError
-from offchain.twins.capability import Catalogue, capability_of
+from offchain.twins.capability import capability_of
 from offchain.twins.patch import apply_patch, diff, parse_patch, summarise
 from offchain.twins.schema import KINDS, example_of, kind_of, schema_of, validate
-from offchain.types import Capability
+from offchain.types import Capability, Catalogue
 
 CATALOGUE = Catalogue(
     materials={0: "PLA", 1: "ABS", 2: "PETG", 3: "TPU", 4: "Nylon"},

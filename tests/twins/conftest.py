@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from offchain.chain.twin_service import TwinService
+from offchain.services.twin_service import TwinService
 from offchain.storage.base import MemoryStorage
 from offchain.twins.schema import example_of
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from offchain.canonical import canonical_bytes, digest
-from offchain.chain.twin_history import verify_history
 from offchain.exceptions import TwinError, TwinNotFoundError
+from offchain.services.twin_history import verify_history
 
 PATCHES = [
     [{"op": "replace", "path": "/status", "value": "maintenance"}],

@@ -15,7 +15,7 @@ from eth_account.messages import encode_defunct
 
 from offchain.storage.base import MemoryStorage
 from web.app import create_app
-from web.settings import WebSettings
+from web.platform.settings import WebSettings
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,7 +24,7 @@ def _session_first(sdk, signer_of, admin, servicer, matcher, customer, other_cus
 
 
 class FakeNodeRpc:
-    """Stands in for the node behind /rpc (same interface as web.chain_api.NodeRpc): answers eth_chainId like a
+    """Stands in for the node behind /rpc (same interface as web.platform.chain_api.NodeRpc): answers eth_chainId like a
     node and records every call forwarded, so a test sees what reached the node."""
 
     def __init__(self, chain_id: int) -> None:

@@ -8,7 +8,7 @@ import pytest
 from flask import Blueprint, jsonify
 
 from tests.web.conftest import Browser, sign
-from web.auth import role_required
+from web.platform.auth import role_required
 
 
 def test_sign_in__customer__session_with_roles_from_chain(browser, customer):
@@ -65,7 +65,7 @@ def test_verify__tampered_text__refused(browser, customer):
 
 
 def test_verify__issued_for_another_site__refused(app, customer):
-    from web import siwe
+    from web.platform import siwe
 
     store = app.extensions["imse"].store
     foreign = siwe.new_message(domain="http://localhost:9999", uri="http://localhost:9999", address=customer.address,
@@ -80,7 +80,7 @@ def test_verify__issued_for_another_site__refused(app, customer):
     assert "not this site (http://127.0.0.1:30600)" in answer.get_json()["message"]
 
 
-@pytest.mark.parametrize("path", ["/", "/auth/me", "/api/chain", "/customer/", "/explorer/"])
+@pytest.mark.parametrize("path", ["/", "/auth/me", "/api/chain", "/customer/", "/ledger/"])
 def test_any_route__foreign_host__refused_before_the_route(app, path):
     """DNS rebinding: a page on evil.example resolved to 127.0.0.1 is same-origin with the server; its requests
     carry Host: evil.example:30600 and are refused whatever the route."""
@@ -102,7 +102,7 @@ def test_sign_in__under_a_foreign_host__refused_and_no_session(app, customer):
 
 def test_sign_in__message_names_the_configured_origin(sdk, tmp_path, customer):
     from web.app import create_app
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     settings = WebSettings(state_dir=tmp_path / "w", secret_key="k", origin="https://studio.example.com")
     app = create_app(settings, chain=sdk, follow=False)
@@ -135,20 +135,20 @@ def test_chain_parameters__urls_on_the_origin(browser):
     chain = browser.get("/api/chain").get_json()
 
     assert chain["rpcUrls"] == ["http://127.0.0.1:30600/rpc"]
-    assert chain["blockExplorerUrls"] == ["http://127.0.0.1:30600/explorer/"]
+    assert chain["blockExplorerUrls"] == ["http://127.0.0.1:30600/ledger/"]
 
 
 @pytest.mark.parametrize("origin", ["ftp://x.example", "https://x.example/path", "studio.example.com", "https://"])
 def test_settings__malformed_origin__refused(origin):
     from offchain.exceptions import ConfigError
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     with pytest.raises(ConfigError, match="scheme://host"):
         WebSettings(origin=origin)
 
 
 def test_sign_in_message__rate_limited_per_visitor_and_expired_rows_gone(app, browser, customer, monkeypatch):
-    from web.limits import RateLimiter
+    from web.platform.limits import RateLimiter
 
     limiters = app.extensions["imse"].limiters
     limiters.sign_in_visitor = RateLimiter(3, 60)
@@ -169,7 +169,7 @@ def test_sign_in_message__rate_limited_per_visitor_and_expired_rows_gone(app, br
 
 
 def test_sign_in_message__everyone_together_limited(app, browser):
-    from web.limits import RateLimiter
+    from web.platform.limits import RateLimiter
 
     app.extensions["imse"].limiters.sign_in_all = RateLimiter(2, 60)
     for n in range(2):
@@ -188,7 +188,7 @@ def test_pages__cannot_be_framed(browser):
 
 
 def test_verify__expired_message__refused(browser, customer, monkeypatch):
-    monkeypatch.setattr("web.siwe.LIFETIME", timedelta(seconds=-1))
+    monkeypatch.setattr("web.platform.siwe.LIFETIME", timedelta(seconds=-1))
 
     answer = browser.sign_in(customer)
 
@@ -278,7 +278,7 @@ def test_logout__session_ends_on_the_server_even_with_the_old_cookie(app, custom
 
 def test_role_required__signed_out_wrong_role_right_role_and_revoked(sdk, tmp_path, customer, matcher, admin):
     from web.app import create_app
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     area = Blueprint("matcher_area", __name__)
 

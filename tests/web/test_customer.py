@@ -282,7 +282,7 @@ def test_publish__unknown_hash__followed_without_scanning_blocks(signed_in, sdk,
 def test_publish__replacement_search__each_block_read_once(signed_in, sdk, customer, monkeypatch):
     """While the wallet's transaction is not mined but its nonce was used, the search for the replacement reads
     each block once, not every block since submission at every poll."""
-    from web.store import Store
+    from web.platform.store import Store
 
     built = _built(signed_in)
     store: Store = signed_in.client.application.extensions["imse"].store
@@ -351,7 +351,7 @@ def test_cart__line_carries_its_quote(signed_in):
 def test_choices__only_what_a_fitting_published_printer_offers_is_selectable(
     signed_in, sdk, storage, signer_of, servicer
 ):
-    from offchain.chain.twin_service import TwinService
+    from offchain.services.twin_service import TwinService
     from offchain.twins.schema import example_of
 
     document = example_of("printer") | {"materials": ["PLA"], "colours": ["black"]}
@@ -369,7 +369,7 @@ def test_choices__only_what_a_fitting_published_printer_offers_is_selectable(
 def test_store__database_of_an_earlier_version__gets_the_newer_columns(tmp_path):
     import sqlite3
 
-    from web.store import Store
+    from web.platform.store import Store
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as db:
@@ -399,7 +399,7 @@ def test_design_file__owner_only(app, signed_in, other_customer):
 
 
 def test_scale__too_large_design__offered_on_request_and_the_copy_fits(signed_in, sdk, storage, signer_of, servicer):
-    from offchain.chain.twin_service import TwinService
+    from offchain.services.twin_service import TwinService
     from offchain.twins.schema import example_of
 
     document = example_of("printer") | {"colours": ["white", "black"]}  # 250 × 210 × 210 mm
@@ -524,7 +524,7 @@ def test_cart__fragment_for_the_page_after_publishing(signed_in):
 
 
 def test_cart__pair_no_fitting_printer_offers__refused(signed_in, sdk, storage, signer_of, servicer, other_servicer):
-    from offchain.chain.twin_service import TwinService
+    from offchain.services.twin_service import TwinService
     from offchain.twins.schema import example_of
 
     service = TwinService(sdk, storage)
@@ -623,7 +623,7 @@ def signed_in_address(browser: Browser) -> str:
 
 
 def test_quote__settings_on_a_grid__and_counted_per_account(app, signed_in, monkeypatch):
-    from web.limits import RateLimiter
+    from web.platform.limits import RateLimiter
 
     monkeypatch.setattr(app.extensions["imse"].limiters, "quotes", RateLimiter(2, 600))
     design = _design_id(signed_in)

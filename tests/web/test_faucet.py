@@ -14,8 +14,8 @@ from offchain.exceptions import ConfigError
 from tests.web.conftest import Browser
 from tests.web.test_customer import SHIPPING, _design_id, _line
 from web.app import create_app
-from web.faucet.policy import ETHER, MONTH_GAS, FaucetPolicy, coins, month_wei
-from web.settings import WebSettings
+from web.platform.faucet_policy import ETHER, MONTH_GAS, FaucetPolicy, coins, month_wei
+from web.platform.settings import WebSettings
 
 CUSTOMER_DRIP = month_wei("customer")
 
@@ -301,7 +301,7 @@ def test_preflight__too_little_gas__refused_with_request_gas_and_nothing_recorde
     faucet_of(faucet_app).process()
     built = browser.post("/customer/publish")  # with the drip it passes
     assert built.status_code == 200, built.get_json()
-    assert int(built.get_json()["tx"]["gas"], 16) * sdk.fee_per_gas() < CUSTOMER_DRIP // 10
+    assert int(built.get_json()["tx"]["gas"], 16) * sdk.transactions.fee_per_gas() < CUSTOMER_DRIP // 10
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 
 from offchain.types import OrderStatus
 from tests.web.conftest import Browser, match_order, send_as_wallet
-from web.events import Broker, sse
-from web.index import ChainIndex
+from web.platform.events import Broker, sse
+from web.platform.index import ChainIndex
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_index__damaged_cursor_row__rebuilt_and_said(index, place, sdk, customer
     index.sync()
     index._meta_set("cursor", row)
 
-    with caplog.at_level("WARNING", logger="imse.web.index"):
+    with caplog.at_level("WARNING", logger="imse.web.platform.index"):
         again = ChainIndex(sdk, tmp_path / "index.sqlite", Broker())
     again.sync()
 
@@ -158,7 +158,7 @@ def test_my_orders__bot_left_an_order_out__reason_shown_to_its_customer(sdk, tmp
     """The matcher bot reports an order it could not plan (its design unfetchable): My orders says why it waits;
     a damaged report shows nothing and breaks nothing."""
     from web.app import create_app
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     report = tmp_path / "report.json"
     settings = WebSettings(state_dir=tmp_path / "web", secret_key="k", matcher_report=report)

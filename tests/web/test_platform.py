@@ -103,7 +103,7 @@ def test_rpc__malformed_request__clear_error(browser, payload, status):
 
 @pytest.mark.parametrize(("text", "depth"), [(b"5", 0), (b'{"a": "[[[[{{"}', 1), (b'[{"a": [1, {"b": "\\"]"}]}]', 4)])
 def test_json_depth__strings_and_escapes_skipped(text, depth):
-    from web.errors import json_depth
+    from web.platform.errors import json_depth
 
     assert json_depth(text) == depth
 
@@ -144,7 +144,7 @@ def test_rpc__call_without_gas__forwarded_with_the_proxys_cap(browser, node_rpc)
 
 
 def test_rpc__batches_count_against_the_visitors_budget(app, browser):
-    from web.limits import RateLimiter
+    from web.platform.limits import RateLimiter
 
     app.extensions["imse"].limiters.rpc_shared = RateLimiter(25, 60)
     batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_chainId"} for i in range(20)]
@@ -218,7 +218,7 @@ def test_healthz__chain_reachable(browser, sdk):
 @pytest.mark.parametrize("port", ["web", "0", "70000"])
 def test_settings__bad_port_in_the_environment__clear_error(monkeypatch, port):
     from offchain.exceptions import ConfigError
-    from web.settings import WebSettings
+    from web.platform.settings import WebSettings
 
     monkeypatch.setenv("IMSE_WEB_PORT", port)
 
@@ -228,8 +228,8 @@ def test_settings__bad_port_in_the_environment__clear_error(monkeypatch, port):
 
 def test_service__no_registry__refused_before_anything_starts(tmp_path):
     from offchain.exceptions import ConfigError
+    from web.platform.settings import WebSettings
     from web.service import WebService
-    from web.settings import WebSettings
 
     service = WebService(WebSettings(registry=tmp_path / "missing.json", state_dir=tmp_path / "web", port=29999))
 

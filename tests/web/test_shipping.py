@@ -9,9 +9,9 @@ import pytest
 
 from offchain.exceptions import ConfigError
 from tests.web.test_customer import SHIPPING, _published, signed_in  # noqa: F401 — the fixture
-from web.housekeeping import purge_shipping
-from web.shipping import RETENTION_DAYS, ShippingVault
-from web.store import Store
+from web.platform.housekeeping import purge_shipping
+from web.platform.shipping import RETENTION_DAYS, ShippingVault
+from web.platform.store import Store
 
 DAY = 86400
 

@@ -9,7 +9,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from offchain.exceptions import SignInError
-from web import siwe
+from web.platform import siwe
 
 SITE = {"domain": "http://127.0.0.1:30600", "uri": "http://127.0.0.1:30600"}
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ import pytest
 
 from tests.web.conftest import Browser
 from web.app import create_app
-from web.settings import WebSettings
-from web.streams import StreamLimits
+from web.platform.settings import WebSettings
+from web.platform.streams import StreamLimits
 
 
 def make_app(sdk, tmp_path, node_rpc, limits: StreamLimits):
@@ -101,7 +101,7 @@ def test_streams__lifetime_over__stream_ends_and_tells_the_browser_when_to_reope
 
 
 def test_streams__signed_out__stream_ends_at_the_next_keep_alive(sdk, tmp_path, node_rpc, customer, monkeypatch):
-    monkeypatch.setattr("web.streams.KEEP_ALIVE", 0.05)
+    monkeypatch.setattr("web.platform.streams.KEEP_ALIVE", 0.05)
     app = make_app(sdk, tmp_path, node_rpc, StreamLimits(lifetime=30))
     browser, chunks = begun_stream(app, customer)
     assert next(chunks).decode() == ": keep-alive\n\n"

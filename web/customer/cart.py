@@ -6,13 +6,13 @@ from flask import request
 
 from offchain.exceptions import BadRequestError
 from offchain.types import MAX_QUANTITY
-from web.auth import signed_in
-from web.context import platform
 from web.customer import MAX_CART, SHIPPING_FIELDS, bp
 from web.customer.designs import quote_for
 from web.customer.fit import check_offered
 from web.customer.forms import choices_from, design_of, form_int, line_of
 from web.customer.pages import partial
+from web.platform.auth import signed_in
+from web.platform.context import platform
 
 
 @bp.get("/cart")

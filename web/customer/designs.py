@@ -9,13 +9,13 @@ from flask import Response, render_template, request
 from offchain.exceptions import BadRequestError, RateLimitedError, SlicerError, StlError
 from offchain.printing.slicer import Quote, SlicerProfile, quote
 from offchain.printing.stl import StlInfo, StlLimits, read_stl, scaled_stl
-from web.auth import signed_in
-from web.context import catalogue, platform
 from web.customer import DESIGN_NAME, bp, quota
 from web.customer.fit import fit_report
 from web.customer.forms import design_of, form_float, form_int
 from web.customer.pages import partial
-from web.store import Design
+from web.platform.auth import signed_in
+from web.platform.context import catalogue, platform
+from web.platform.store import Design
 
 
 def web_limits() -> StlLimits:

@@ -8,10 +8,10 @@ from typing import Any
 
 from offchain.chain.records import TwinRecord
 from offchain.exceptions import BadRequestError
-from offchain.matching.constraints import Part, check
-from offchain.types import Capability, Constraint
-from web.context import catalogue, published_printers
-from web.store import Design
+from offchain.matching.constraints import check
+from offchain.types import Capability, Constraint, Part
+from web.platform.context import catalogue, published_printers
+from web.platform.store import Design
 
 
 def _fits(size_um: Sequence[int], cap: Capability) -> bool:

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from offchain.chain.ordering import OrderChoices, check_choices
 from offchain.exceptions import BadRequestError, ConfigError
+from offchain.services.ordering import OrderChoices, check_choices
 from offchain.types import MAX_QUANTITY
-from web.context import catalogue, platform
-from web.store import CartLine, Design
+from web.platform.context import catalogue, platform
+from web.platform.store import CartLine, Design
 
 
 def design_of(address: str, value: str) -> Design:

@@ -11,13 +11,13 @@ from flask import Response, jsonify, render_template
 
 from offchain.exceptions import BadRequestError, RoleRequiredError
 from offchain.types import OrderStatus
-from web.auth import live_stream, signed_in
-from web.context import platform
 from web.customer import api, bp
 from web.customer.publish import outcome
-from web.events import sse
-from web.shipping import RETENTION_DAYS
-from web.transactions import affordable
+from web.platform.auth import live_stream, signed_in
+from web.platform.context import platform
+from web.platform.events import sse
+from web.platform.shipping import RETENTION_DAYS
+from web.platform.transactions import affordable
 
 SHIPPING_STATUSES = (OrderStatus.MATCHED, OrderStatus.PRINTING, OrderStatus.PRINTED)
 """While the order is in one of these, its matched printer's owner may read where to ship it."""
@@ -84,7 +84,7 @@ def events() -> Response:
     """Server-Sent Events for the signed-in customer: `orders` — the My orders table, first and again whenever the
     index sees one of their orders change; `publish` — each publication still being followed, first and again when
     its transaction is mined, fails or is replaced (so a page reloaded meanwhile learns the outcome). Capped and
-    short-lived (web.streams): the browser re-opens it, and the first events are always the current state."""
+    short-lived (web.platform.streams): the browser re-opens it, and the first events are always the current state."""
     who = signed_in()
     sent: dict[int, str] = {}
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import render_template
 
-from web.auth import current
-from web.context import catalogue, platform, published_printers
 from web.customer import bp
 from web.customer.fit import offered
-from web.faucet.views import card_context
-from web.shipping import RETENTION_DAYS
+from web.platform.auth import current
+from web.platform.context import catalogue, platform, published_printers
+from web.platform.gas_card import card_context
+from web.platform.shipping import RETENTION_DAYS
 
 
 @bp.get("/")

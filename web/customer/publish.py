@@ -7,16 +7,16 @@ import time
 from typing import Any
 
 from flask import jsonify
-from web3.exceptions import TransactionNotFound
 
-from offchain.chain.ordering import OrderChoices, Shipping, prepare_order
+from offchain.chain.transactions import hex_of
 from offchain.exceptions import BadRequestError, ConfigError, StlError
-from web.auth import signed_in
-from web.context import catalogue, platform
+from offchain.services.ordering import OrderChoices, Shipping, prepare_order
 from web.customer import bp
-from web.errors import json_of_request
-from web.store import Publish
-from web.transactions import affordable, failure_reason, is_tx_hash, receipt_of
+from web.platform.auth import signed_in
+from web.platform.context import catalogue, platform
+from web.platform.errors import json_of_request
+from web.platform.store import Publish
+from web.platform.transactions import affordable, is_tx_hash
 
 
 @bp.post("/publish")
@@ -68,7 +68,7 @@ def submitted(publish_id: int) -> Any:
     if not is_tx_hash(tx_hash):
         raise BadRequestError(f"not a transaction hash: {tx_hash[:80]!r}", field="hash")
     chain = platform().chain
-    found = _transaction(tx_hash)
+    found = chain.transactions.transaction(tx_hash)
     if found is not None and (problem := _not_the_call(found, record)):
         raise BadRequestError(f"transaction {tx_hash} is not this publication's call: {problem}", field="hash")
     nonce = int(found["nonce"]) if found is not None else None  # not seen by our node (yet): checked once it is
@@ -91,7 +91,9 @@ def outcome(address: str, publish_id: int) -> dict[str, Any]:
     assert record is not None
     if record.state == "submitted" and record.tx_hash:
         tx_hash = record.tx_hash
-        if record.nonce is None and (found := _transaction(tx_hash)) is not None:  # first seen now: check it
+        if (
+            record.nonce is None and (found := chain.transactions.transaction(tx_hash)) is not None
+        ):  # first seen now: check it
             if problem := _not_the_call(found, record):
                 store.set_publish(publish_id, state="failed", error=f"transaction {tx_hash} is not this "
                                   f"publication's call ({problem}): nothing was published; publish again")  # fmt: skip
@@ -99,7 +101,7 @@ def outcome(address: str, publish_id: int) -> dict[str, Any]:
             store.set_scanned(publish_id, record.scanned or 0, int(found["nonce"]))
             record = store.publish_record(address, publish_id)
             assert record is not None
-        receipt = receipt_of(tx_hash)
+        receipt = chain.transactions.receipt(tx_hash)
         if receipt is None and (replacement := _replacement(record)) is not None:
             new_hash, same_call = replacement
             if not same_call:
@@ -108,25 +110,18 @@ def outcome(address: str, publish_id: int) -> dict[str, Any]:
                 return outcome(address, publish_id)
             store.set_replaced(publish_id, new_hash, tx_hash)
             tx_hash = new_hash
-            receipt = receipt_of(tx_hash)
+            receipt = chain.transactions.receipt(tx_hash)
         if receipt is not None:
             if int(receipt["status"]) == 1:
                 orders = chain.order_book.placed_ids(receipt)
                 store.set_publish(publish_id, state="mined", orders=orders)
                 store.remove_lines(address, [int(line["line"]) for line in record.lines])
             else:
-                store.set_publish(publish_id, state="failed", error=failure_reason(tx_hash, receipt))
+                store.set_publish(publish_id, state="failed", error=str(chain.transactions.failure(tx_hash, receipt)))
             record = store.publish_record(address, publish_id)
             assert record is not None
     return {"publish": record.id, "state": record.state, "hash": record.tx_hash, "orders": record.orders,
             "error": record.error, "replaced": record.replaced}  # fmt: skip
-
-
-def _transaction(tx_hash: str) -> Any:
-    try:
-        return platform().chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-    except TransactionNotFound:
-        return None
 
 
 def _not_the_call(tx: Any, record: Publish) -> str | None:
@@ -136,32 +131,25 @@ def _not_the_call(tx: Any, record: Publish) -> str | None:
         return f"it was sent by {tx['from']}, not by {record.address}"
     if str(tx.get("to") or "").lower() != platform().chain.order_book.address.lower():
         return "it is not a call to OrderBook"
-    if record.call_data is not None and _hex(tx["input"]) != record.call_data.lower():
+    if record.call_data is not None and hex_of(tx["input"]) != record.call_data.lower():
         return "its data differ from the cart built here"
     return None
-
-
-def _hex(data: Any) -> str:
-    return data.lower() if isinstance(data, str) else "0x" + bytes(data).hex()
 
 
 def _replacement(record: Publish) -> tuple[str, bool] | None:
     """When the submitted transaction's nonce was used by another mined transaction (the wallet sped it up or
     cancelled it): that transaction's hash, and whether it makes the same call (a speed-up). Each block is searched
     once: where the search stopped is recorded."""
-    w3 = platform().chain.w3
+    transactions = platform().chain.transactions
     if record.nonce is None or record.sender is None or record.from_block is None or record.tx_hash is None:
         return None
-    if w3.eth.get_transaction_count(record.sender, "latest") <= record.nonce:  # type: ignore[arg-type]
+    if transactions.nonce(record.sender) <= record.nonce:
         return None  # still pending
     head = platform().chain.head()
-    first = max(record.from_block - 1, (record.scanned or 0) + 1, 0)
-    for number in range(first, head + 1):
-        for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
-            found: Any = tx
-            if str(found["from"]).lower() == record.sender.lower() and int(found["nonce"]) == record.nonce:
-                new_hash = "0x" + bytes(found["hash"]).hex()
-                same = _not_the_call(found, record) is None
-                return new_hash, same
+    found = transactions.replacement(
+        record.sender, record.nonce, max(record.from_block - 1, (record.scanned or 0) + 1), head
+    )
+    if found is not None:
+        return hex_of(found["hash"]), _not_the_call(found, record) is None
     platform().store.set_scanned(record.id, head)
     return None

@@ -12,7 +12,7 @@
     box.textContent = text;
     if (link) {
       const anchor = document.createElement("a");
-      anchor.href = `/explorer/tx/${link}`;
+      anchor.href = `/ledger/tx/${link}`;
       anchor.className = "mono";
       anchor.textContent = ` ${link.slice(0, 10)}…${link.slice(-6)}`;
       box.appendChild(anchor);

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from offchain.exceptions import ConfigError
-from offchain.matching.constraints import Part, check
+from offchain.matching.constraints import check
 from offchain.matching.engine import verdicts
 from offchain.matching.model import PendingOrder, PrinterState
-from offchain.types import CATALOGUE_SIZE, Capability, Constraint, TwinStatus
+from offchain.types import CATALOGUE_SIZE, Capability, Constraint, Part, TwinStatus
 
 PLATE = st.integers(min_value=1, max_value=400_000)
 MASK = st.integers(min_value=1, max_value=2**64 - 1)
